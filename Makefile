@@ -1,0 +1,49 @@
+# make run: set up and start on SQLite with a sample portfolio. make test: set up and run the tests.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+PRICE_SOURCE ?= yahoo
+export FLASK_APP := wsgi
+
+.PHONY: run test setup setup-dev lint bench clean browser
+
+$(BIN)/activate:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(BIN)/activate
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.installed
+
+setup-dev: $(VENV)/.installed-dev
+
+run: setup
+	FLASK_DEBUG=1 $(BIN)/flask db upgrade
+	FLASK_DEBUG=1 $(BIN)/flask seed
+	FLASK_DEBUG=1 PRICE_SOURCE=$(PRICE_SOURCE) $(BIN)/flask run --port $(PORT)
+
+# Browser tests need Debian's Chromium; install it when it is missing and we may (root).
+browser:
+	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "Chromium missing: apt-get install chromium"; }
+
+test: setup-dev browser
+	$(BIN)/ruff check .
+	TEST_DB=sqlite $(BIN)/python -m pytest -q
+	@if [ -n "$$DATABASE_URL" ]; then echo "== again on PostgreSQL"; TEST_DB=postgres $(BIN)/python -m pytest -q -m "not once" -p no:cacheprovider; fi
+
+lint: setup-dev
+	$(BIN)/ruff check .
+
+bench: setup-dev
+	$(BIN)/python bench/prices.py
+	$(BIN)/python bench/dashboard.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,55 @@
+"""The application factory."""
+
+import logging
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import config
+from app import cli, errors, formatting
+from app.extensions import cache, compress, csrf, db, login_manager, migrate
+
+
+def create_app(test_config=None, environ=None):
+    """Create the app: settings from `environ` (default `os.environ`), then `test_config` on top."""
+    app = Flask(__name__, instance_path=str(config.INSTANCE_DIR))
+    app.config.update(config.from_env(environ))
+    if test_config:
+        app.config.update(test_config)
+    config.INSTANCE_DIR.mkdir(exist_ok=True)
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s")
+    # Heroku's router terminates TLS and says so in X-Forwarded-Proto.
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    register_extensions(app)
+    register_blueprints(app)
+    errors.register(app)
+    formatting.register(app)
+    cli.register(app)
+    return app
+
+
+def register_extensions(app):
+    """Bind every extension to this app."""
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    cache.init_app(app)
+    compress.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+
+    from app.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def register_blueprints(app):
+    """Mount one blueprint per feature."""
+    from app.auth import bp as auth_bp
+    from app.portfolios import bp as portfolios_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(portfolios_bp)

@@ -1,0 +1,1 @@
+"""Pure portfolio arithmetic: no Flask, no database, no network."""

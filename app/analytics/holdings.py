@@ -1,0 +1,115 @@
+"""Holdings derived from transactions, by the average-cost method."""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+ZERO = Decimal(0)
+# Quantities below this are rounding left over from fractional sells, not a position.
+DUST = Decimal("0.000001")
+
+
+class HoldingsError(ValueError):
+    """A transaction that cannot be applied, such as selling more than is held."""
+
+
+@dataclass(frozen=True)
+class Trade:
+    """The fields of a transaction that holdings need."""
+
+    ticker: str
+    type: str
+    trade_date: date
+    quantity: Decimal
+    price: Decimal = ZERO
+    fees: Decimal = ZERO
+    currency: str = "USD"
+    order: int = 0
+
+
+@dataclass
+class Holding:
+    """A position in one ticker: what is held, what it cost, what selling it earned."""
+
+    ticker: str
+    currency: str = "USD"
+    quantity: Decimal = ZERO
+    cost_basis: Decimal = ZERO
+    realized_gain: Decimal = ZERO
+    dividends: Decimal = ZERO
+    fees: Decimal = ZERO
+    first_date: date | None = None
+    trades: int = 0
+    splits: list = field(default_factory=list)
+
+    @property
+    def average_cost(self):
+        """Cost per share held: cost basis ÷ quantity (0 when nothing is held)."""
+        return self.cost_basis / self.quantity if self.quantity else ZERO
+
+    @property
+    def is_open(self):
+        """Whether any shares are still held."""
+        return self.quantity > DUST
+
+
+def _fmt(value):
+    return f"{value.normalize():f}"
+
+
+def apply_trade(holding, trade):
+    """Apply one trade to a holding in place; raise HoldingsError when it cannot apply."""
+    holding.trades += 1
+    if holding.first_date is None:
+        holding.first_date = trade.trade_date
+    kind = trade.type
+    if kind == "BUY":
+        holding.quantity += trade.quantity
+        holding.cost_basis += trade.quantity * trade.price + trade.fees
+    elif kind == "SELL":
+        if trade.quantity > holding.quantity + DUST:
+            raise HoldingsError(
+                f"Cannot sell {_fmt(trade.quantity)} {trade.ticker} on {trade.trade_date.isoformat()}: "
+                f"only {_fmt(holding.quantity)} held then."
+            )
+        sold_cost = holding.average_cost * trade.quantity
+        proceeds = trade.quantity * trade.price - trade.fees
+        holding.realized_gain += proceeds - sold_cost
+        holding.cost_basis -= sold_cost
+        holding.quantity -= trade.quantity
+        if holding.quantity <= DUST:
+            holding.quantity, holding.cost_basis = ZERO, ZERO
+    elif kind == "SPLIT":
+        if trade.quantity <= 0:
+            raise HoldingsError(f"A split of {trade.ticker} needs a positive ratio.")
+        holding.quantity *= trade.quantity
+        holding.splits.append((trade.trade_date, trade.quantity))
+    elif kind == "DIVIDEND":
+        holding.dividends += trade.quantity * trade.price - trade.fees
+    elif kind == "FEE":
+        holding.fees += trade.quantity * trade.price + trade.fees
+    else:
+        raise HoldingsError(f"Unknown transaction type {kind!r}.")
+
+
+def sort_key(trade):
+    """Order trades by date; within a day splits first, then buys before sells."""
+    rank = {"SPLIT": 0, "BUY": 1, "DIVIDEND": 2, "FEE": 3, "SELL": 4}
+    return (trade.trade_date, rank.get(trade.type, 5), trade.order)
+
+
+def compute_holdings(trades):
+    """Derive per-ticker holdings from trades in date order; raise HoldingsError on an impossible sell."""
+    holdings = {}
+    for trade in sorted(trades, key=sort_key):
+        holding = holdings.get(trade.ticker)
+        if holding is None:
+            holding = holdings[trade.ticker] = Holding(ticker=trade.ticker, currency=trade.currency)
+        apply_trade(holding, trade)
+    return holdings
+
+
+def open_holdings(trades):
+    """Return only the positions still held, largest cost basis first."""
+    held = [h for h in compute_holdings(trades).values() if h.is_open]
+    return sorted(held, key=lambda h: h.cost_basis, reverse=True)

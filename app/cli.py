@@ -1,0 +1,59 @@
+"""Command-line tools: `flask users create`, `flask portfolios create`, `flask seed`."""
+
+import click
+from flask.cli import AppGroup
+
+from app import accounts
+from app.portfolios import service as portfolios
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+portfolios_cli = AppGroup("portfolios", help="Manage portfolios.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="At least 8 characters.")
+def create_user(email, password):
+    """Create a user account."""
+    try:
+        user = accounts.create_user(email, password)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Created user {user.email} (id {user.id}).")
+
+
+@portfolios_cli.command("create")
+@click.argument("email")
+@click.argument("name")
+@click.option("--currency", default="USD", show_default=True, help="Base currency, a 3-letter code.")
+def create_portfolio(email, name, currency):
+    """Create a portfolio for a user; the last line printed is its id."""
+    owner = accounts.find_user(email)
+    if owner is None:
+        raise click.ClickException(f"No user with email {email}. Create one with: flask users create {email}")
+    try:
+        portfolio = portfolios.create_portfolio(owner, name, currency)
+    except portfolios.PortfolioError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Created portfolio “{portfolio.name}” for {owner.email}.")
+    click.echo(portfolio.id)
+
+
+@click.command("seed")
+@click.option("--email", default="demo@example.com", show_default=True)
+@click.option("--password", default="demo-password", show_default=True)
+def seed(email, password):
+    """Create a sample user with a sample portfolio (does nothing if the user exists)."""
+    from app.sample import seed_sample
+
+    created, portfolio = seed_sample(email, password)
+    if created:
+        click.echo(f"Sample portfolio “{portfolio.name}” created with {len(portfolio.transactions)} transactions.")
+    click.echo(f"Sign in at http://127.0.0.1:5000 as {email} with password {password}")
+
+
+def register(app):
+    """Add the command groups to `flask`."""
+    app.cli.add_command(users_cli)
+    app.cli.add_command(portfolios_cli)
+    app.cli.add_command(seed)

@@ -1,0 +1,147 @@
+"""Database models: accounts, portfolios, transactions, securities and prices."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+
+TRANSACTION_TYPES = ("BUY", "SELL", "DIVIDEND", "SPLIT", "FEE")
+SECURITY_KINDS = ("equity", "etf", "fund", "fx", "index", "crypto", "other")
+MONEY = Numeric(20, 8)
+
+
+def utcnow():
+    """Return the current time as a naive UTC datetime (the form every database stores alike)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class User(UserMixin, db.Model):
+    """A person who signs in and owns portfolios."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    portfolios: Mapped[list["Portfolio"]] = relationship(
+        back_populates="owner", cascade="all, delete-orphan", order_by="Portfolio.name"
+    )
+
+    def set_password(self, password):
+        """Store a salted hash of the password, never the password."""
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password):
+        """Tell whether the password matches the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+
+class Portfolio(db.Model):
+    """A named set of transactions owned by one user."""
+
+    __tablename__ = "portfolios"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    base_currency: Mapped[str] = mapped_column(String(3), default="USD")
+    benchmarks: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    owner: Mapped[User] = relationship(back_populates="portfolios")
+    transactions: Mapped[list["Transaction"]] = relationship(
+        back_populates="portfolio", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    def benchmark_list(self, default):
+        """Return this portfolio's chosen benchmark tickers, or the configured default."""
+        if self.benchmarks:
+            return [t for t in self.benchmarks.split(",") if t]
+        return list(default)
+
+
+class ImportBatch(db.Model):
+    """One import of a broker file: what came in, and what became of it."""
+
+    __tablename__ = "import_batches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portfolio_id: Mapped[int] = mapped_column(ForeignKey("portfolios.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    file_hash: Mapped[str] = mapped_column(String(64), index=True)
+    format: Mapped[str] = mapped_column(String(40))
+    row_count: Mapped[int] = mapped_column(default=0)
+    imported_count: Mapped[int] = mapped_column(default=0)
+    skipped_count: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(String(20), default="committed")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Transaction(db.Model):
+    """A trade or cash event in a portfolio.
+
+    BUY/SELL: `quantity` shares at `price` each. DIVIDEND: cash of `quantity` × `price`
+    (quantity 1 and price = the amount when only the amount is known). SPLIT: `quantity`
+    is the ratio (4 for a 4:1 split), price 0. FEE: cash of `quantity` × `price`.
+    """
+
+    __tablename__ = "transactions"
+    __table_args__ = (Index("ix_transactions_portfolio_date", "portfolio_id", "trade_date"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portfolio_id: Mapped[int] = mapped_column(ForeignKey("portfolios.id", ondelete="CASCADE"))
+    ticker: Mapped[str] = mapped_column(String(32), index=True)
+    type: Mapped[str] = mapped_column(String(10))
+    trade_date: Mapped[date]
+    quantity: Mapped[Decimal] = mapped_column(MONEY)
+    price: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0))
+    fees: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0))
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    note: Mapped[str | None] = mapped_column(String(500))
+    import_batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batches.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    portfolio: Mapped[Portfolio] = relationship(back_populates="transactions")
+
+
+class Security(db.Model):
+    """What we know about a ticker: its name, currency, exchange, and whether Yahoo knows it."""
+
+    __tablename__ = "securities"
+    ticker: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    currency: Mapped[str | None] = mapped_column(String(8))
+    exchange: Mapped[str | None] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(10), default="equity")
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    last_error_at: Mapped[datetime | None]
+    unknown_since: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class PriceBar(db.Model):
+    """One daily bar: Close is split-adjusted, Adj Close also includes dividends."""
+
+    __tablename__ = "price_bars"
+    __table_args__ = (UniqueConstraint("ticker", "date"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticker: Mapped[str] = mapped_column(String(32))
+    date: Mapped[date]
+    close: Mapped[float]
+    adj_close: Mapped[float]
+    volume: Mapped[int | None] = mapped_column(db.BigInteger)
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CorporateAction(db.Model):
+    """A split (ratio, 4.0 for 4:1) or a dividend (cash per share) on its ex-date."""
+
+    __tablename__ = "corporate_actions"
+    __table_args__ = (UniqueConstraint("ticker", "date", "kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticker: Mapped[str] = mapped_column(String(32), index=True)
+    date: Mapped[date]
+    kind: Mapped[str] = mapped_column(String(10))
+    value: Mapped[float]

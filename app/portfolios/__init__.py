@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("portfolios", __name__)
+
+from app.portfolios import routes  # noqa: E402,F401  (routes attach themselves to bp)

@@ -1,0 +1,126 @@
+"""Portfolio pages: the list, a portfolio's holdings, its transactions."""
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from app.portfolios import bp, service
+from app.portfolios.access import get_owned_portfolio, get_owned_transaction
+from app.portfolios.forms import PortfolioForm, SettingsForm, TransactionForm
+
+
+@bp.route("/")
+def home():
+    return redirect(url_for("portfolios.index" if current_user.is_authenticated else "auth.login"))
+
+
+@bp.route("/portfolios", methods=["GET", "POST"])
+@login_required
+def index():
+    form = PortfolioForm()
+    if form.validate_on_submit():
+        try:
+            portfolio = service.create_portfolio(current_user, form.name.data, form.base_currency.data)
+        except service.PortfolioError as exc:
+            form.name.errors.append(str(exc))
+        else:
+            flash(f"Portfolio “{portfolio.name}” created.", "success")
+            return redirect(url_for("portfolios.show", portfolio_id=portfolio.id))
+    status = 400 if form.errors else 200
+    return render_template("portfolios/index.html", portfolios=current_user.portfolios, form=form), status
+
+
+@bp.route("/portfolios/<int:portfolio_id>")
+@login_required
+def show(portfolio_id):
+    portfolio = get_owned_portfolio(portfolio_id)
+    holdings = service.holdings_of(portfolio.id)
+    return render_template("portfolios/show.html", portfolio=portfolio, holdings=holdings)
+
+
+@bp.route("/portfolios/<int:portfolio_id>/settings", methods=["GET", "POST"])
+@login_required
+def settings(portfolio_id):
+    portfolio = get_owned_portfolio(portfolio_id)
+    form = SettingsForm(obj=portfolio)
+    if form.validate_on_submit():
+        try:
+            service.update_settings(portfolio, form.name.data, form.base_currency.data, form.benchmarks.data)
+        except service.PortfolioError as exc:
+            form.benchmarks.errors.append(str(exc))
+        else:
+            flash("Settings saved.", "success")
+            return redirect(url_for("portfolios.show", portfolio_id=portfolio.id))
+    return render_template("portfolios/settings.html", portfolio=portfolio, form=form), 400 if form.errors else 200
+
+
+@bp.route("/portfolios/<int:portfolio_id>/delete", methods=["POST"])
+@login_required
+def delete(portfolio_id):
+    portfolio = get_owned_portfolio(portfolio_id)
+    service.delete_portfolio(portfolio)
+    flash("Portfolio deleted.", "info")
+    return redirect(url_for("portfolios.index"))
+
+
+@bp.route("/portfolios/<int:portfolio_id>/transactions")
+@login_required
+def transactions(portfolio_id):
+    portfolio = get_owned_portfolio(portfolio_id)
+    rows = service.transactions_of(portfolio.id)
+    return render_template("portfolios/transactions.html", portfolio=portfolio, transactions=rows)
+
+
+def save_transaction(portfolio, form, transaction=None):
+    """Validate and save the form; return an error message or None."""
+    if not form.validate_on_submit():
+        return "invalid"
+    try:
+        if transaction is None:
+            service.add_transaction(portfolio, form.fields())
+        else:
+            service.update_transaction(transaction, form.fields())
+    except service.PortfolioError as exc:
+        form.quantity.errors = [*form.quantity.errors, str(exc)]
+        return str(exc)
+    return None
+
+
+@bp.route("/portfolios/<int:portfolio_id>/transactions/new", methods=["GET", "POST"])
+@login_required
+def new_transaction(portfolio_id):
+    portfolio = get_owned_portfolio(portfolio_id)
+    form = TransactionForm(currency=portfolio.base_currency)
+    if form.is_submitted() and save_transaction(portfolio, form) is None:
+        flash("Transaction added.", "success")
+        return redirect(url_for("portfolios.transactions", portfolio_id=portfolio.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("portfolios/transaction_form.html", portfolio=portfolio, form=form), status
+
+
+@bp.route("/portfolios/<int:portfolio_id>/transactions/<int:transaction_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_transaction(portfolio_id, transaction_id):
+    portfolio = get_owned_portfolio(portfolio_id)
+    transaction = get_owned_transaction(portfolio, transaction_id)
+    form = TransactionForm(obj=transaction)
+    if form.is_submitted() and save_transaction(portfolio, form, transaction) is None:
+        flash("Transaction updated.", "success")
+        return redirect(url_for("portfolios.transactions", portfolio_id=portfolio.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "portfolios/transaction_form.html", portfolio=portfolio, form=form, transaction=transaction
+    ), status
+
+
+@bp.route("/portfolios/<int:portfolio_id>/transactions/<int:transaction_id>/delete", methods=["POST"])
+@login_required
+def delete_transaction(portfolio_id, transaction_id):
+    portfolio = get_owned_portfolio(portfolio_id)
+    transaction = get_owned_transaction(portfolio, transaction_id)
+    try:
+        service.delete_transaction(transaction)
+    except service.PortfolioError as exc:
+        flash(f"Not deleted: {exc}", "error")
+    else:
+        flash("Transaction deleted.", "info")
+    return redirect(url_for("portfolios.transactions", portfolio_id=portfolio.id))

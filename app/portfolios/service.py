@@ -1,0 +1,116 @@
+"""Portfolio and transaction services: plain arguments in, models or domain errors out."""
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from app.analytics.holdings import HoldingsError, Trade, compute_holdings, open_holdings
+from app.extensions import db
+from app.models import Portfolio, Transaction
+from app.tickers import split_tickers
+
+TRADE_FIELDS = ("ticker", "type", "trade_date", "quantity", "price", "fees", "currency", "note")
+
+
+class PortfolioError(ValueError):
+    """A change to a portfolio that cannot be made, with a message for the person."""
+
+
+def create_portfolio(owner, name, currency="USD"):
+    """Create a portfolio for `owner`."""
+    name = (name or "").strip()
+    if not name:
+        raise PortfolioError("A portfolio needs a name.")
+    portfolio = Portfolio(owner=owner, name=name[:100], base_currency=(currency or "USD").upper())
+    db.session.add(portfolio)
+    db.session.commit()
+    return portfolio
+
+
+def update_settings(portfolio, name, currency, benchmarks_text):
+    """Rename a portfolio, change its base currency and its benchmark list."""
+    tickers, errors = split_tickers(benchmarks_text)
+    if errors:
+        raise PortfolioError(errors[0])
+    if not (name or "").strip():
+        raise PortfolioError("A portfolio needs a name.")
+    portfolio.name = name.strip()[:100]
+    portfolio.base_currency = currency.upper()
+    portfolio.benchmarks = ",".join(tickers[:8]) or None
+    db.session.commit()
+
+
+def delete_portfolio(portfolio):
+    """Delete a portfolio and everything in it."""
+    db.session.delete(portfolio)
+    db.session.commit()
+
+
+def transactions_of(portfolio_id):
+    """Return a portfolio's transactions, newest first, in one query."""
+    query = (
+        select(Transaction)
+        .where(Transaction.portfolio_id == portfolio_id)
+        .order_by(Transaction.trade_date.desc(), Transaction.id.desc())
+    )
+    return list(db.session.scalars(query))
+
+
+def to_trade(transaction):
+    """Turn a Transaction row (or any object with its fields) into a Trade."""
+    return Trade(
+        ticker=transaction.ticker,
+        type=transaction.type,
+        trade_date=transaction.trade_date,
+        quantity=Decimal(transaction.quantity),
+        price=Decimal(transaction.price or 0),
+        fees=Decimal(transaction.fees or 0),
+        currency=transaction.currency or "USD",
+        order=transaction.id or 0,
+    )
+
+
+def holdings_of(portfolio_id):
+    """Return the open holdings of a portfolio, from its transactions."""
+    return open_holdings(to_trade(t) for t in transactions_of(portfolio_id))
+
+
+def check_trades(portfolio_id, changed=None, removed_id=None):
+    """Raise PortfolioError when the transactions, with one changed or removed, sell more than is held."""
+    trades = [
+        to_trade(t)
+        for t in transactions_of(portfolio_id)
+        if t.id != removed_id and (changed is None or t.id != changed.id)
+    ]
+    if changed is not None:
+        trades.append(to_trade(changed))
+    try:
+        compute_holdings(trades)
+    except HoldingsError as exc:
+        raise PortfolioError(str(exc)) from exc
+
+
+def add_transaction(portfolio, fields):
+    """Add a transaction from validated fields; refuse one that oversells."""
+    transaction = Transaction(portfolio_id=portfolio.id, **{k: fields[k] for k in TRADE_FIELDS})
+    check_trades(portfolio.id, changed=transaction)
+    db.session.add(transaction)
+    db.session.commit()
+    return transaction
+
+
+def update_transaction(transaction, fields):
+    """Change a transaction; refuse a change that would oversell, and leave it as it was."""
+    draft = Transaction(id=transaction.id, portfolio_id=transaction.portfolio_id, **{k: fields[k] for k in TRADE_FIELDS})
+    check_trades(transaction.portfolio_id, changed=draft)
+    for key in TRADE_FIELDS:
+        setattr(transaction, key, fields[key])
+    db.session.commit()
+    return transaction
+
+
+def delete_transaction(transaction):
+    """Delete a transaction; refuse when later sells would then exceed what is held."""
+    check_trades(transaction.portfolio_id, removed_id=transaction.id)
+    db.session.delete(transaction)
+    db.session.commit()

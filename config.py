@@ -1,0 +1,102 @@
+"""Configuration read from the environment, in one place."""
+
+import os
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", ""}
+TRUTHY = {"1", "true", "yes", "on"}
+
+
+class ConfigError(SystemExit):
+    """A configuration problem that stops the app from starting, with a one-line message."""
+
+
+def env_bool(environ, name, default=False):
+    """Read a boolean flag such as `ALLOW_SIGNUP=false`."""
+    raw = environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return raw.strip().lower() in TRUTHY
+
+
+def env_list(environ, name, default):
+    """Read a comma-separated list such as `BENCHMARKS=SPY,QQQ,VTI`."""
+    raw = environ.get(name, default)
+    return [item.strip().upper() for item in raw.split(",") if item.strip()]
+
+
+def database_url(raw):
+    """Normalise a database URL: Heroku's `postgres://` becomes psycopg 3's form, remote hosts get TLS."""
+    if not raw:
+        return f"sqlite:///{INSTANCE_DIR / 'portfolio.sqlite3'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            raw = "postgresql+psycopg://" + raw[len(prefix):]
+    if not raw.startswith("postgresql"):
+        return raw
+    parts = urlsplit(raw)
+    query = dict(parse_qsl(parts.query))
+    if (parts.hostname or "") not in LOCAL_HOSTS:
+        query.setdefault("sslmode", "require")
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def cache_settings(redis_url, cache_dir):
+    """Pick the flask-caching backend: Redis when there is one, else a file cache all local workers share."""
+    if redis_url:
+        options = {"ssl_cert_reqs": None} if redis_url.startswith("rediss://") else {}
+        return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url, "CACHE_OPTIONS": options}
+    return {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(cache_dir), "CACHE_THRESHOLD": 20000}
+
+
+def is_development(environ):
+    """Development only when asked for; production is the default."""
+    return env_bool(environ, "FLASK_DEBUG") or environ.get("APP_ENV", "").lower() == "development"
+
+
+def from_env(environ=None):
+    """Build the app's settings from the environment (`os.environ` by default)."""
+    environ = os.environ if environ is None else environ
+    development = is_development(environ)
+    secret = environ.get("SECRET_KEY", "")
+    if not secret:
+        if not development:
+            raise ConfigError(
+                "SECRET_KEY is not set: production refuses to start without it "
+                "(set SECRET_KEY, or FLASK_DEBUG=1 for local development)."
+            )
+        secret = "dev-only-insecure-key"
+    redis_url = environ.get("REDIS_URL") or None
+    settings = {
+        "ENV_NAME": "development" if development else "production",
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": database_url(environ.get("DATABASE_URL")),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "ALLOW_SIGNUP": env_bool(environ, "ALLOW_SIGNUP", True),
+        "MAX_CONTENT_LENGTH": int(environ.get("MAX_CONTENT_LENGTH", 5 * 1024 * 1024)),
+        "IMPORT_MAX_ROWS": int(environ.get("IMPORT_MAX_ROWS", 20000)),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": not development,
+        "REMEMBER_COOKIE_SECURE": not development,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "PREFERRED_URL_SCHEME": "http" if development else "https",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BENCHMARKS": env_list(environ, "BENCHMARKS", "SPY,QQQ,VTI"),
+        "PRICE_SOURCE": environ.get("PRICE_SOURCE", "yahoo").strip().lower(),
+        "PRICE_CHUNK_SIZE": int(environ.get("PRICE_CHUNK_SIZE", 25)),
+        "PRICE_MAX_WORKERS": int(environ.get("PRICE_MAX_WORKERS", 4)),
+        "PRICE_TIMEOUT": float(environ.get("PRICE_TIMEOUT", 10)),
+        "QUOTE_TTL_OPEN": int(environ.get("QUOTE_TTL_OPEN", 60)),
+        "YF_CACHE_DIR": environ.get("YF_CACHE_DIR", str(INSTANCE_DIR / "yfinance-cache")),
+        "CHART_FETCH_BUDGET": float(environ.get("CHART_FETCH_BUDGET", 5)),
+        "SCHEDULER_ENABLED": env_bool(environ, "SCHEDULER_ENABLED", True),
+        "RISK_FREE_RATE": float(environ.get("RISK_FREE_RATE", 0)),
+        "LOG_LEVEL": environ.get("LOG_LEVEL", "INFO").upper(),
+    }
+    settings.update(cache_settings(redis_url, INSTANCE_DIR / "cache"))
+    return settings

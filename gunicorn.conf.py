@@ -1,0 +1,29 @@
+"""gunicorn settings for Heroku: bind $PORT, threads, timeouts under the router's limits."""
+
+import os
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", 2))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
+# Heroku's router gives up after 30 s (H12): end a stuck request before that.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 25))
+# Heroku sends SIGKILL 30 s after SIGTERM: finish in-flight requests well before.
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 20))
+keepalive = 5
+# Restart workers now and then so that a slow leak never reaches the 512 MB limit (R14).
+max_requests = 2000
+max_requests_jitter = 200
+preload_app = os.environ.get("GUNICORN_PRELOAD", "false").lower() == "true"
+accesslog = "-"
+errorlog = "-"
+forwarded_allow_ips = "*"
+# The control socket lives in $HOME by default; a dyno has no use for it.
+control_socket_disable = True
+
+
+def on_starting(server):
+    """Check the settings in the master, so that a missing SECRET_KEY stops gunicorn with one line."""
+    import config
+
+    config.from_env()
