@@ -68,7 +68,7 @@ def from_env(environ=None):
                 "SECRET_KEY is not set: production refuses to start without it "
                 "(set SECRET_KEY, or FLASK_DEBUG=1 for local development)."
             )
-        secret = "dev-only-insecure-key"
+        secret = "dev-only-insecure-key"  # noqa: S105 - development only, never production
     redis_url = environ.get("REDIS_URL") or None
     settings = {
         "ENV_NAME": "development" if development else "production",

@@ -1,13 +1,13 @@
 """Flask extensions, made unbound here and bound in `create_app`."""
 
+import sqlite3
+
 from flask_caching import Cache
 from flask_compress import Compress
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-import sqlite3
-
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 

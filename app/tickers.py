@@ -19,7 +19,8 @@ def normalize_ticker(raw):
     text = text.replace("/", "-")
     if " " in text or not VALID.match(text):
         raise TickerError(
-            f"“{raw.strip()}” is not a ticker: use letters, digits, '.', '-', '=' or '^' (for example AAPL, BRK-B, VOD.L)."
+            f"“{raw.strip()}” is not a ticker: use letters, digits, '.', '-', '=' or '^' "
+            "(for example AAPL, BRK-B, VOD.L)."
         )
     head, dot, suffix = text.rpartition(".")
     if dot and len(suffix) == 1 and suffix.isalpha() and suffix not in ONE_LETTER_EXCHANGES and head:

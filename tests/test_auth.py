@@ -11,7 +11,8 @@ def count_users(app):
 
 
 def test_signup_signs_in_and_hashes_the_password(client, app):
-    resp = client.post("/signup", data={"email": "New@Example.com", "password": "s3cret-pass", "confirm": "s3cret-pass"})
+    data = {"email": "New@Example.com", "password": "s3cret-pass", "confirm": "s3cret-pass"}
+    resp = client.post("/signup", data=data)
     assert resp.status_code == 302
     user = User.query.one()
     assert user.email == "new@example.com"

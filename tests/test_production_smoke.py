@@ -61,7 +61,7 @@ def wait_for(url, seconds):
 def test_release_then_web_serves_and_stops_on_sigterm(fresh_venv, postgres_database):
     commands = procfile()
     env = heroku_env(fresh_venv, as_heroku_url(postgres_database), SECRET_KEY="smoke-secret")
-    release = subprocess.run(commands["release"], shell=True, cwd=ROOT, env=env, capture_output=True, text=True,
+    release = subprocess.run(["bash", "-c", commands["release"]], cwd=ROOT, env=env, capture_output=True, text=True,
                              timeout=120)
     assert release.returncode == 0, release.stderr
     web = subprocess.Popen(["bash", "-c", commands["web"]], cwd=ROOT, env=env, start_new_session=True,

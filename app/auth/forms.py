@@ -20,5 +20,7 @@ class SignupForm(FlaskForm):
         "Password",
         validators=[DataRequired(), Length(min=MIN_PASSWORD, max=128, message="Use 8 to 128 characters.")],
     )
-    confirm = PasswordField("Repeat password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")])
+    confirm = PasswordField(
+        "Repeat password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")]
+    )
     submit = SubmitField("Create account")

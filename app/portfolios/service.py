@@ -101,7 +101,8 @@ def add_transaction(portfolio, fields):
 
 def update_transaction(transaction, fields):
     """Change a transaction; refuse a change that would oversell, and leave it as it was."""
-    draft = Transaction(id=transaction.id, portfolio_id=transaction.portfolio_id, **{k: fields[k] for k in TRADE_FIELDS})
+    values = {k: fields[k] for k in TRADE_FIELDS}
+    draft = Transaction(id=transaction.id, portfolio_id=transaction.portfolio_id, **values)
     check_trades(transaction.portfolio_id, changed=draft)
     for key in TRADE_FIELDS:
         setattr(transaction, key, fields[key])
