@@ -90,6 +90,7 @@ def from_env(environ=None):
         "PRICE_SOURCE": environ.get("PRICE_SOURCE", "yahoo").strip().lower(),
         "PRICE_CHUNK_SIZE": int(environ.get("PRICE_CHUNK_SIZE", 25)),
         "PRICE_MAX_WORKERS": int(environ.get("PRICE_MAX_WORKERS", 4)),
+        "PRICE_THREADS_PER_CHUNK": int(environ.get("PRICE_THREADS_PER_CHUNK", 4)),
         "PRICE_TIMEOUT": float(environ.get("PRICE_TIMEOUT", 10)),
         "QUOTE_TTL_OPEN": int(environ.get("QUOTE_TTL_OPEN", 60)),
         "YF_CACHE_DIR": environ.get("YF_CACHE_DIR", str(INSTANCE_DIR / "yfinance-cache")),

@@ -6,7 +6,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
-from app import cli, errors, formatting
+from app import cli, errors, formatting, prices
 from app.extensions import cache, compress, csrf, db, login_manager, migrate
 
 
@@ -25,6 +25,7 @@ def create_app(test_config=None, environ=None):
     errors.register(app)
     formatting.register(app)
     cli.register(app)
+    prices.init_app(app)
     return app
 
 

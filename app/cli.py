@@ -57,3 +57,6 @@ def register(app):
     app.cli.add_command(users_cli)
     app.cli.add_command(portfolios_cli)
     app.cli.add_command(seed)
+    from app.prices.cli import prices_cli
+
+    app.cli.add_command(prices_cli)

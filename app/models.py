@@ -118,6 +118,8 @@ class Security(db.Model):
     last_error: Mapped[str | None] = mapped_column(String(500))
     last_error_at: Mapped[datetime | None]
     unknown_since: Mapped[datetime | None]
+    # The earliest day we have asked Yahoo for: bars before it were never requested, after it they are complete.
+    history_from: Mapped[date | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

@@ -2,17 +2,24 @@
 
 import os
 import uuid
+
+# yfinance must use plain `requests`, which `responses` can stand in for.
+os.environ["YF_DISABLE_CURL_CFFI"] = "1"
+
 from datetime import date
 from decimal import Decimal
 
 import pytest
+import responses
 import sqlalchemy
 from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.extensions import db
 from app.models import Portfolio, Transaction, User
+from app.prices.breaker import forget_breakers
 from tests.parts import postgres_url
+from tests.yahoo_stub import YahooStub
 
 BACKEND = os.environ.get("TEST_DB", "sqlite")
 PASSWORD = "correct-horse"
@@ -159,3 +166,25 @@ def portfolio(owner):
             (date(2024, 2, 1), "BUY", "MSFT", 4, 400.0),
         ],
     )
+
+
+@pytest.fixture(autouse=True)
+def fresh_breakers():
+    """Every test starts with a closed breaker of its own."""
+    forget_breakers()
+    yield
+    forget_breakers()
+
+
+@pytest.fixture
+def yahoo():
+    """Yahoo stood in for at the HTTP level; any request it does not know fails the way a dead network does."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        yield YahooStub(rsps)
+
+
+@pytest.fixture
+def no_network():
+    """Every HTTP request fails: Yahoo is unreachable."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        yield rsps

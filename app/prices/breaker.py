@@ -1,0 +1,65 @@
+"""One circuit breaker for Yahoo per process; its state lives in Redis when there is one."""
+
+import logging
+import threading
+from datetime import UTC, datetime
+
+import pybreaker
+
+from app.redis_client import redis_from_url
+
+log = logging.getLogger(__name__)
+
+# Five failing chunks in a row is an outage, not a blip: stop asking.
+FAIL_MAX = 5
+# After a minute, let one trial call through to decide whether Yahoo is back.
+RESET_TIMEOUT = 60
+
+_breakers = {}
+_lock = threading.Lock()
+
+
+class StateRecorder(pybreaker.CircuitBreakerListener):
+    """Write every state change to the shared stats so the status page can show it."""
+
+    def __init__(self, stats):
+        self.stats = stats
+
+    def state_change(self, cb, old_state, new_state):
+        name = getattr(new_state, "name", str(new_state))
+        log.warning("circuit breaker %s: %s -> %s", cb.name, getattr(old_state, "name", old_state), name)
+        if self.stats is not None:
+            self.stats.breaker_changed(name, datetime.now(UTC))
+
+
+def get_breaker(name, redis_url=None, stats=None, fail_max=FAIL_MAX, reset_timeout=RESET_TIMEOUT):
+    """Return the process's breaker for `name`, shared through Redis when `redis_url` is set."""
+    key = (name, redis_url, fail_max, reset_timeout)
+    with _lock:
+        breaker = _breakers.get(key)
+        if breaker is None:
+            storage = None
+            if redis_url:
+                storage = pybreaker.CircuitRedisStorage(
+                    pybreaker.STATE_CLOSED, redis_from_url(redis_url), namespace=f"folio:breaker:{name}"
+                )
+            breaker = pybreaker.CircuitBreaker(
+                fail_max=fail_max, reset_timeout=reset_timeout, name=name, state_storage=storage,
+                listeners=[StateRecorder(stats)],
+            )
+            _breakers[key] = breaker
+        return breaker
+
+
+def breaker_state(breaker):
+    """The breaker's state as a word: closed, open or half-open (what Redis says, with Redis)."""
+    try:
+        return breaker.current_state
+    except Exception:  # noqa: BLE001 - a status read must never fail a page
+        return "unknown"
+
+
+def forget_breakers():
+    """Drop every breaker of this process (tests start each from closed)."""
+    with _lock:
+        _breakers.clear()

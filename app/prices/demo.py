@@ -1,0 +1,74 @@
+"""Deterministic offline prices for trying the app without a network (PRICE_SOURCE=demo)."""
+
+from datetime import date
+from functools import lru_cache
+from zlib import crc32
+
+import numpy as np
+import pandas as pd
+
+from app.prices.sources import FetchResult, TickerData
+from app.sample import ANCHORS, anchor_price
+
+EPOCH = date(2005, 1, 3)
+HORIZON = date(2030, 12, 31)
+DIVIDEND_PAYERS = {"KO": 0.46, "JNJ": 1.19, "PG": 0.95, "XOM": 0.91, "PEP": 1.27, "JPM": 1.15, "SPY": 1.6,
+                   "VTI": 0.9, "VOO": 1.5}
+
+
+@lru_cache(maxsize=512)
+def demo_series(ticker):
+    """A ticker's whole synthetic history: the same prices for the same ticker and day, always."""
+    days = pd.bdate_range(EPOCH, HORIZON, name="date")
+    rng = np.random.default_rng(crc32(ticker.encode()))
+    noise = np.cumsum(rng.normal(0, 0.011, len(days)))
+    noise -= pd.Series(noise).rolling(60, min_periods=1).mean().to_numpy() * 0.9  # keep near the trend
+    if ticker in ANCHORS:
+        trend = np.array([anchor_price(ticker, d.date()) for d in days])
+    else:
+        drift = rng.uniform(0.02, 0.12) / 252
+        start = rng.uniform(20, 400)
+        trend = start * np.exp(drift * np.arange(len(days)))
+    close = np.round(trend * np.exp(noise), 2)
+    frame = pd.DataFrame({"close": close, "volume": rng.integers(100_000, 9_000_000, len(days))}, index=days)
+    dividends = []
+    amount = DIVIDEND_PAYERS.get(ticker)
+    if amount:
+        quarter_ends = frame.index[(frame.index.month % 3 == 0) & (frame.index.day >= 10)]
+        ex_dates = quarter_ends.to_series().groupby([quarter_ends.year, quarter_ends.month]).first()
+        dividends = [(ts.date(), amount) for ts in ex_dates]
+    factor = np.ones(len(days))
+    for day, cash in dividends:
+        position = days.searchsorted(pd.Timestamp(day))
+        factor[:position] *= 1 - cash / close[max(position - 1, 0)]
+    frame["adj_close"] = np.round(close * factor, 4)
+    return frame, dividends
+
+
+class DemoSource:
+    """Generated prices, no network: for `make run PRICE_SOURCE=demo` and browser tests."""
+
+    name = "demo"
+    concurrency = 1
+
+    @classmethod
+    def from_settings(cls, settings, stats=None):
+        """Build the source (it has no settings)."""
+        return cls()
+
+    def fetch(self, tickers, start, end):
+        """Return the generated bars for each ticker within [start, end]."""
+        result = FetchResult()
+        today = pd.Timestamp(date.today())
+        for ticker in dict.fromkeys(tickers):
+            frame, dividends = demo_series(ticker)
+            window = frame.loc[pd.Timestamp(start):min(pd.Timestamp(end), today)]
+            name = f"{ticker} (demo)"
+            kind = "etf" if ticker in {"SPY", "QQQ", "VTI", "VOO", "IWM", "VEA", "AGG"} else "equity"
+            currency = "GBp" if ticker.endswith(".L") else ("EUR" if ticker.endswith((".DE", ".PA", ".AS")) else "USD")
+            result.data[ticker] = TickerData(
+                bars=window[["close", "adj_close", "volume"]].copy(),
+                dividends=[(d, a) for d, a in dividends if start <= d <= end],
+                currency=currency, name=name, exchange="DEMO", kind=kind,
+            )
+        return result

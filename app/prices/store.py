@@ -1,0 +1,141 @@
+"""The price tables: upsert daily bars and events, read them back as DataFrames."""
+
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.extensions import db
+from app.models import CorporateAction, PriceBar, Security, utcnow
+
+
+def _insert(model):
+    dialect = db.session.get_bind().dialect.name
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(model)
+
+
+def upsert_bars(ticker, bars, fetched_at):
+    """Write bars by upsert: a bar already stored is replaced only by one fetched at the same time or later."""
+    rows = [
+        {"ticker": ticker, "date": ts.date(), "close": float(row.close), "adj_close": float(row.adj_close),
+         "volume": int(row.volume) if pd.notna(row.volume) else None, "fetched_at": fetched_at}
+        for ts, row in zip(bars.index, bars.itertuples(index=False), strict=True)
+        if pd.notna(row.close)
+    ]
+    if rows:
+        statement = _insert(PriceBar)
+        excluded = statement.excluded
+        statement = statement.on_conflict_do_update(
+            index_elements=["ticker", "date"],
+            set_={"close": excluded.close, "adj_close": excluded.adj_close, "volume": excluded.volume,
+                  "fetched_at": excluded.fetched_at},
+            where=excluded.fetched_at >= PriceBar.fetched_at,
+        )
+        db.session.execute(statement, rows)  # executemany: SQLAlchemy batches it into multi-row INSERTs
+    return len(rows)
+
+
+def upsert_actions(ticker, splits, dividends):
+    """Store split ratios and dividends per share by their ex-date (Yahoo's corrections win)."""
+    rows = [{"ticker": ticker, "date": d, "kind": "SPLIT", "value": float(v)} for d, v in splits]
+    rows += [{"ticker": ticker, "date": d, "kind": "DIVIDEND", "value": float(v)} for d, v in dividends]
+    if rows:
+        statement = _insert(CorporateAction)
+        statement = statement.on_conflict_do_update(
+            index_elements=["ticker", "date", "kind"], set_={"value": statement.excluded.value}
+        )
+        db.session.execute(statement, rows)
+
+
+def securities(tickers):
+    """Return the Security rows for these tickers, by ticker."""
+    if not tickers:
+        return {}
+    return {s.ticker: s for s in db.session.scalars(select(Security).where(Security.ticker.in_(list(tickers))))}
+
+
+def security(known, ticker):
+    """Return the Security row for a ticker from `known`, made and added when missing."""
+    row = known.get(ticker)
+    if row is None:
+        row = known[ticker] = Security(ticker=ticker)
+        db.session.add(row)
+    return row
+
+
+def coverage(tickers):
+    """First and last stored bar per ticker, in one query."""
+    if not tickers:
+        return {}
+    query = (
+        select(PriceBar.ticker, func.min(PriceBar.date), func.max(PriceBar.date))
+        .where(PriceBar.ticker.in_(list(tickers)))
+        .group_by(PriceBar.ticker)
+    )
+    return {ticker: (first, last) for ticker, first, last in db.session.execute(query)}
+
+
+def latest_bars(tickers, count=2):
+    """The last `count` bars of each ticker, newest first, in one query (a window function)."""
+    if not tickers:
+        return {}
+    rank = func.row_number().over(partition_by=PriceBar.ticker, order_by=PriceBar.date.desc()).label("rank")
+    inner = (
+        select(PriceBar.ticker, PriceBar.date, PriceBar.close, PriceBar.fetched_at, rank)
+        .where(PriceBar.ticker.in_(list(tickers)))
+        .subquery()
+    )
+    query = select(inner.c.ticker, inner.c.date, inner.c.close, inner.c.fetched_at).where(inner.c.rank <= count)
+    found = {}
+    for ticker, day, close, fetched_at in db.session.execute(query.order_by(inner.c.ticker, inner.c.date.desc())):
+        found.setdefault(ticker, []).append((day, close, fetched_at))
+    return found
+
+
+def read_bars(tickers, start, end):
+    """Closes and adjusted closes in [start, end] as two DataFrames (dates × tickers)."""
+    columns = list(dict.fromkeys(tickers))
+    if not columns:
+        empty = pd.DataFrame(index=pd.DatetimeIndex([], name="date"))
+        return empty, empty.copy()
+    query = (
+        select(PriceBar.ticker, PriceBar.date, PriceBar.close, PriceBar.adj_close)
+        .where(PriceBar.ticker.in_(columns), PriceBar.date >= start, PriceBar.date <= end)
+    )
+    frame = pd.DataFrame(db.session.execute(query).all(), columns=["ticker", "date", "close", "adj_close"])
+    frame["date"] = pd.to_datetime(frame["date"])
+    closes = frame.pivot(index="date", columns="ticker", values="close").reindex(columns=columns).sort_index()
+    adjusted = frame.pivot(index="date", columns="ticker", values="adj_close").reindex(columns=columns).sort_index()
+    return closes.astype(float), adjusted.astype(float)
+
+
+def read_actions(tickers, start=date(1900, 1, 1), end=date(2999, 12, 31)):
+    """Splits (ticker, date, ratio) and dividends (ticker, date, amount) as two DataFrames."""
+    query = select(CorporateAction.ticker, CorporateAction.date, CorporateAction.kind, CorporateAction.value).where(
+        CorporateAction.ticker.in_(list(tickers)), CorporateAction.date >= start, CorporateAction.date <= end
+    )
+    frame = pd.DataFrame(db.session.execute(query).all(), columns=["ticker", "date", "kind", "value"])
+    frame["date"] = pd.to_datetime(frame["date"])
+    splits = frame[frame.kind == "SPLIT"].rename(columns={"value": "ratio"})[["ticker", "date", "ratio"]]
+    dividends = frame[frame.kind == "DIVIDEND"].rename(columns={"value": "amount"})[["ticker", "date", "amount"]]
+    return splits.reset_index(drop=True), dividends.reset_index(drop=True)
+
+
+def mark_unknown(row, message):
+    """Remember on the Security row that Yahoo does not know the ticker."""
+    row.unknown_since = row.unknown_since or utcnow()
+    row.last_error, row.last_error_at = message[:500], utcnow()
+
+
+def held_tickers():
+    """Every ticker held in any portfolio, most-held (by number of portfolios) first."""
+    from app.models import Transaction
+
+    query = (
+        select(Transaction.ticker, func.count(func.distinct(Transaction.portfolio_id)).label("n"))
+        .group_by(Transaction.ticker)
+        .order_by(func.count(func.distinct(Transaction.portfolio_id)).desc(), Transaction.ticker)
+    )
+    return [ticker for ticker, _ in db.session.execute(query)]

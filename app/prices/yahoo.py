@@ -1,0 +1,251 @@
+"""Yahoo Finance through yfinance: chunks of tickers, in parallel, one `yf.download` per chunk, behind a breaker."""
+
+import json
+import logging
+import re
+import threading
+import time
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from itertools import count
+
+import multitasking
+import pandas as pd
+import pybreaker
+import yfinance as yf
+from yfinance._http import new_session
+
+from app.prices import sources
+from app.prices.breaker import FAIL_MAX, RESET_TIMEOUT, get_breaker
+from app.prices.sources import Failure, FetchResult, SourceError, TickerData
+
+log = logging.getLogger(__name__)
+warnings.filterwarnings("ignore", module=r"yfinance\..*")
+CHART_URL = re.compile(r"/v8/finance/chart/([^/?]+)")
+# Plain US symbols (AAPL, BRK-B, VFIAX) trade in New York: yfinance need not ask Yahoo for their time zone.
+US_SYMBOL = re.compile(r"^[A-Z]{1,5}(-[A-Z])?$")
+US_TIMEZONE = "America/New_York"
+KINDS = {"EQUITY": "equity", "ETF": "etf", "MUTUALFUND": "fund", "CURRENCY": "fx", "INDEX": "index",
+         "CRYPTOCURRENCY": "crypto"}
+
+
+class HttpRecorder:
+    """Count the requests yfinance makes and remember Yahoo's last answer per chart symbol.
+
+    yfinance logs "possibly delisted" both when Yahoo says a symbol does not exist and when the
+    connection fails; only the HTTP answer itself tells the two apart.
+    """
+
+    def __init__(self, session):
+        self.session = session
+        self.lock = threading.Lock()
+        self.requests = 0
+        self.sequence = count(1)
+        self.outcomes = {}  # symbol → (sequence, kind or None, message, meta)
+        for verb in ("get", "post"):
+            setattr(session, verb, self._wrap(getattr(session, verb)))
+
+    def _wrap(self, method):
+        def recorded(url, *args, **kwargs):
+            with self.lock:
+                self.requests += 1
+            match = CHART_URL.search(url)
+            symbol = match.group(1).replace("%5E", "^").replace("%3D", "=") if match else None
+            try:
+                response = method(url, *args, **kwargs)
+            except Exception as exc:
+                if symbol:
+                    self._record(symbol, classify_exception(exc), f"{type(exc).__name__}: {exc}", None)
+                raise
+            if symbol:
+                self._record(symbol, *classify_chart_response(response))
+            return response
+
+        return recorded
+
+    def _record(self, symbol, kind, message, meta):
+        with self.lock:
+            previous = self.outcomes.get(symbol)
+            if meta is None and previous and previous[3] and kind is None:
+                meta = previous[3]
+            self.outcomes[symbol] = (next(self.sequence), kind, message, meta)
+
+    def mark(self):
+        """A point in the sequence: outcomes after it belong to what follows."""
+        with self.lock:
+            return next(self.sequence)
+
+    def outcome(self, symbol, since):
+        """Yahoo's last answer for `symbol` after `since`, or None."""
+        with self.lock:
+            found = self.outcomes.get(symbol)
+        return found if found and found[0] > since else None
+
+
+def classify_exception(exc):
+    """Name a request that got no answer: a timeout or another network failure."""
+    name = type(exc).__name__
+    if "Timeout" in name or isinstance(exc, TimeoutError):
+        return sources.TIMEOUT
+    if name == "YFRateLimitError":
+        return sources.RATE_LIMITED
+    return sources.NETWORK
+
+
+def classify_chart_response(response):
+    """Read Yahoo's answer to a chart request: (failure kind or None, message, meta)."""
+    status = response.status_code
+    if status == 429:
+        return sources.RATE_LIMITED, "Yahoo is rate-limiting us (HTTP 429).", None
+    if status >= 500:
+        return sources.SERVER_ERROR, f"Yahoo answered HTTP {status}.", None
+    try:
+        body = json.loads(response.text)
+        chart = body["chart"]
+    except (ValueError, KeyError, TypeError):
+        return sources.BAD_RESPONSE, f"Yahoo sent an unreadable answer (HTTP {status}).", None
+    error = chart.get("error") or {}
+    if status == 404 or error.get("code") == "Not Found":
+        return sources.UNKNOWN, "Yahoo Finance does not know this ticker.", None
+    if status >= 400:
+        return sources.BAD_RESPONSE, f"Yahoo answered HTTP {status}.", None
+    results = chart.get("result") or [{}]
+    return None, "", results[0].get("meta")
+
+
+def frame_to_ticker_data(frame, meta):
+    """Turn one ticker's yf.download columns into bars and events."""
+    frame = frame.dropna(subset=["Close"])
+    bars = pd.DataFrame(
+        {
+            "close": frame["Close"].astype(float),
+            "adj_close": frame.get("Adj Close", frame["Close"]).astype(float),
+            "volume": frame.get("Volume", pd.Series(0, index=frame.index)).fillna(0).astype("int64"),
+        },
+        index=pd.DatetimeIndex(frame.index).normalize().rename("date"),
+    )
+    splits = [(ts.date(), float(v)) for ts, v in frame.get("Stock Splits", pd.Series(dtype=float)).items() if v]
+    dividends = [(ts.date(), float(v)) for ts, v in frame.get("Dividends", pd.Series(dtype=float)).items() if v]
+    meta = meta or {}
+    return TickerData(
+        bars=bars, splits=splits, dividends=dividends, currency=meta.get("currency"),
+        name=meta.get("longName") or meta.get("shortName"), exchange=meta.get("exchangeName"),
+        kind=KINDS.get(meta.get("instrumentType", ""), "other" if meta else None),
+    )
+
+
+class YahooSource:
+    """Fetch daily bars from Yahoo: chunks on a bounded pool, each chunk one `yf.download` call."""
+
+    name = "yahoo"
+
+    def __init__(self, chunk_size=25, max_workers=4, threads_per_chunk=4, timeout=10.0, cache_dir=None,
+                 session=None, breaker=None):
+        self.chunk_size = max(1, chunk_size)
+        self.max_workers = max(1, max_workers)
+        self.threads_per_chunk = max(1, threads_per_chunk)
+        self.timeout = timeout
+        self.breaker = breaker or get_breaker("yahoo")
+        self.recorder = HttpRecorder(session if session is not None else new_session())
+        if cache_dir:
+            yf.set_tz_cache_location(cache_dir)
+        # yfinance runs a chunk's tickers on multitasking's one global pool: size it for all our chunks.
+        multitasking.createPool(name="folio-yahoo", threads=self.max_workers * self.threads_per_chunk)
+
+    @classmethod
+    def from_settings(cls, settings, stats=None):
+        """Build the source from the app's settings, with the process's breaker for Yahoo."""
+        breaker = settings.get("PRICE_BREAKER") or get_breaker(
+            "yahoo", redis_url=settings.get("REDIS_URL"), stats=stats,
+            fail_max=settings.get("BREAKER_FAIL_MAX", FAIL_MAX), reset_timeout=settings.get("BREAKER_RESET_TIMEOUT",
+                                                                                           RESET_TIMEOUT),
+        )
+        return cls(
+            chunk_size=settings.get("PRICE_CHUNK_SIZE", 25), max_workers=settings.get("PRICE_MAX_WORKERS", 4),
+            threads_per_chunk=settings.get("PRICE_THREADS_PER_CHUNK", 4), timeout=settings.get("PRICE_TIMEOUT", 10),
+            cache_dir=settings.get("YF_CACHE_DIR"), session=settings.get("PRICE_HTTP_SESSION"),
+            breaker=breaker,
+        )
+
+    @property
+    def concurrency(self):
+        """How many requests may be in flight at once."""
+        return self.max_workers * self.threads_per_chunk
+
+    def fetch(self, tickers, start, end):
+        """Fetch daily bars in [start, end] for the tickers; never raises for a ticker or an outage."""
+        tickers = list(dict.fromkeys(tickers))
+        result = FetchResult()
+        if not tickers:
+            return result
+        before = self.recorder.requests
+        chunks = [tickers[i:i + self.chunk_size] for i in range(0, len(tickers), self.chunk_size)]
+        with ThreadPoolExecutor(max_workers=min(self.max_workers, len(chunks)), thread_name_prefix="yahoo") as pool:
+            for chunk_result in pool.map(lambda chunk: self.fetch_chunk(chunk, start, end), chunks):
+                result.merge(chunk_result)
+        result.requests = self.recorder.requests - before
+        return result
+
+    def fetch_chunk(self, tickers, start, end):
+        """One `yf.download` for a chunk, through the breaker: an outage counts against Yahoo, a bad ticker not."""
+        holder = {}
+
+        def attempt():
+            holder["result"] = self.download(tickers, start, end)
+            failures = holder["result"].failures.values()
+            outage = [f for f in failures if f.kind in sources.OUTAGE_KINDS]
+            if outage and (not holder["result"].data or any(f.kind == sources.RATE_LIMITED for f in outage)):
+                raise SourceError(outage[0].message)
+            return holder["result"]
+
+        try:
+            return self.breaker.call(attempt)
+        except pybreaker.CircuitBreakerError:
+            if "result" in holder:  # this very call tripped the breaker: keep what it brought
+                return holder["result"]
+            message = "Yahoo Finance is unreachable for now (circuit open); showing the last known prices."
+            return FetchResult(failures={t: Failure(sources.BREAKER_OPEN, message) for t in tickers})
+        except SourceError:
+            return holder["result"]
+
+    def download(self, tickers, start, end):
+        """Run one `yf.download` and sort each ticker into data or a failure with its reason."""
+        self.seed_timezones(tickers)
+        since = self.recorder.mark()
+        started = time.monotonic()
+        try:
+            frame = yf.download(
+                tickers, start=start.isoformat(), end=(end + timedelta(days=1)).isoformat(), actions=True,
+                auto_adjust=False, progress=False, timeout=self.timeout, threads=self.threads_per_chunk,
+                group_by="ticker", session=self.recorder.session, multi_level_index=True,
+            )
+        except Exception as exc:  # noqa: BLE001 - yfinance may raise anything; the chunk fails as an outage
+            log.warning("yf.download failed for %d tickers: %s", len(tickers), exc)
+            kind = classify_exception(exc)
+            return FetchResult(failures={t: Failure(kind, f"Yahoo request failed: {exc}") for t in tickers})
+        log.info("yf.download %d tickers %s..%s in %.2fs", len(tickers), start, end, time.monotonic() - started)
+        result = FetchResult()
+        for ticker in tickers:
+            outcome = self.recorder.outcome(ticker, since)
+            columns = frame[ticker] if frame is not None and ticker in frame.columns.get_level_values(0) else None
+            if columns is not None and columns["Close"].notna().any():
+                result.data[ticker] = frame_to_ticker_data(columns, outcome[3] if outcome else None)
+            elif outcome is None:
+                result.failures[ticker] = Failure(sources.NETWORK, "No answer from Yahoo Finance.")
+            elif outcome[1] is not None:
+                result.failures[ticker] = Failure(outcome[1], outcome[2])
+            else:
+                result.failures[ticker] = Failure(sources.NO_DATA, f"Yahoo has no prices from {start} to {end}.")
+        return result
+
+    def seed_timezones(self, tickers):
+        """Tell yfinance's time-zone cache that plain US symbols trade in New York (saves a request each)."""
+        try:
+            cache = yf.cache.get_tz_cache()
+            for ticker in tickers:
+                if US_SYMBOL.match(ticker) and cache.lookup(ticker) is None:
+                    cache.store(ticker, US_TIMEZONE)
+        except Exception as exc:  # noqa: BLE001 - only an optimisation
+            log.debug("could not seed yfinance tz cache: %s", exc)
+

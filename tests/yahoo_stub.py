@@ -1,0 +1,175 @@
+"""Yahoo Finance stood in for at the HTTP level with `responses`: cookie, crumb, v8 chart JSON.
+
+Prices are synthetic but realistic: a random walk per symbol on New York business days, with
+the split and dividend events a test asks for, Close split-adjusted and Adj Close dividend-adjusted
+the way Yahoo reports them.
+"""
+
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from urllib.parse import parse_qs, urlsplit
+from zlib import crc32
+
+import numpy as np
+import pandas as pd
+import requests
+import responses
+
+CHART = re.compile(r"^https://query[12]\.finance\.yahoo\.com/v8/finance/chart/([^?/]+)")
+SUMMARY = re.compile(r"^https://query[12]\.finance\.yahoo\.com/v10/finance/quoteSummary/.*")
+NOT_FOUND = {"chart": {"result": None, "error": {"code": "Not Found",
+                                                  "description": "No data found, symbol may be delisted"}}}
+FIRST_DAY = date(2018, 1, 2)
+LAST_DAY = date(2026, 12, 31)
+SESSIONS = pd.bdate_range(FIRST_DAY, LAST_DAY)
+
+
+@dataclass
+class Symbol:
+    """One symbol's synthetic history and the events it has."""
+
+    name: str
+    currency: str = "USD"
+    start_price: float = 100.0
+    splits: dict = field(default_factory=dict)  # date → ratio (4.0 for 4:1)
+    dividends: dict = field(default_factory=dict)  # date → cash per share (split-adjusted, as Yahoo shows)
+    first_day: date = FIRST_DAY
+    kind: str = "EQUITY"
+
+    def frame(self):
+        """Close (split-adjusted) and Adj Close (also dividend-adjusted) for every session."""
+        rng = np.random.default_rng(crc32(self.name.encode()))
+        days = SESSIONS[pd.Timestamp(self.first_day) <= SESSIONS]
+        steps = rng.normal(0.0004, 0.012, len(days))
+        close = self.start_price * np.exp(np.cumsum(steps))
+        frame = pd.DataFrame({"close": close.round(4), "volume": rng.integers(1e5, 5e6, len(days))}, index=days)
+        factor = np.ones(len(days))
+        for day, amount in self.dividends.items():
+            position = days.searchsorted(pd.Timestamp(day))
+            if 0 < position < len(days):
+                factor[:position] *= 1 - amount / close[position - 1]
+        frame["adjclose"] = (close * factor).round(4)
+        return frame
+
+
+class YahooStub:
+    """Register the three Yahoo endpoints on a `responses` mock and answer from synthetic symbols."""
+
+    def __init__(self, rsps, symbols=(), delay=0.0, unknown=()):
+        self.rsps = rsps
+        self.symbols = {s.name: s for s in symbols}
+        self.delay = delay
+        self.unknown = set(unknown)
+        self.failures = {}  # symbol or "*" → "timeout" | "connection" | "429" | "500" | "malformed"
+        self.chart_calls = []  # (symbol, params)
+        self.lock = threading.Lock()
+        self._frames = {}
+        rsps.add_callback(responses.GET, "https://fc.yahoo.com", callback=self.cookie)
+        rsps.add_callback(responses.GET, re.compile(r"https://fc\.yahoo\.com/?.*"), callback=self.cookie)
+        rsps.add_callback(responses.GET, re.compile(r"^https://query[12]\.finance\.yahoo\.com/v1/test/getcrumb.*"),
+                          callback=lambda req: (200, {}, "stub-crumb"))
+        rsps.add_callback(responses.GET, CHART, callback=self.chart)
+        rsps.add(responses.GET, re.compile(r"^https://query[12]\.finance\.yahoo\.com/v7/finance/quote.*"),
+                 json={"quoteResponse": {"result": [], "error": None}})
+        rsps.add(responses.GET, re.compile(r"^https://guce\.yahoo\.com/.*"), body="")
+        rsps.add_callback(responses.GET, SUMMARY, callback=lambda req: (404, {}, json.dumps(
+            {"quoteSummary": {"result": None, "error": {"code": "Not Found", "description": "Quote not found"}}})))
+
+    def add(self, *symbols):
+        for symbol in symbols:
+            self.symbols[symbol.name] = symbol
+
+    def cookie(self, request):
+        expires = "Fri, 01 Jan 2038 00:00:00 GMT"
+        return 404, {"Set-Cookie": f"A3=d=stub; Expires={expires}; Domain=.yahoo.com; Path=/"}, ""
+
+    def requests_for(self, symbol):
+        with self.lock:
+            return [params for name, params in self.chart_calls if name == symbol]
+
+    @property
+    def chart_requests(self):
+        with self.lock:
+            return len(self.chart_calls)
+
+    def frame(self, name):
+        if name not in self._frames:
+            self._frames[name] = self.symbols[name].frame()
+        return self._frames[name]
+
+    def chart(self, request):
+        name = CHART.match(request.url).group(1).replace("%5E", "^").replace("%3D", "=")
+        params = {k: v[0] for k, v in parse_qs(urlsplit(request.url).query).items()}
+        with self.lock:
+            self.chart_calls.append((name, params))
+        if self.delay:
+            time.sleep(self.delay)
+        failure = self.failures.get(name) or self.failures.get("*")
+        if failure == "timeout":
+            raise requests.exceptions.ReadTimeout(f"stub: read timed out for {name}")
+        if failure == "connection":
+            raise requests.exceptions.ConnectionError(f"stub: connection refused for {name}")
+        if failure == "429":
+            return 429, {}, "Too Many Requests"
+        if failure == "500":
+            return 500, {}, "<html>Internal Server Error</html>"
+        if failure == "malformed":
+            return 200, {"Content-Type": "application/json"}, '{"chart": {"result": [{"meta": '
+        if name in self.unknown or name not in self.symbols:
+            return 404, {"Content-Type": "application/json"}, json.dumps(NOT_FOUND)
+        return 200, {"Content-Type": "application/json"}, json.dumps(self.chart_json(name, params))
+
+    def chart_json(self, name, params):
+        symbol = self.symbols[name]
+        frame = self.frame(name)
+        if "period1" in params:
+            start = pd.Timestamp(int(params["period1"]), unit="s")
+            end = pd.Timestamp(int(params.get("period2", time.time())), unit="s")
+        else:  # range=1d etc.: the last session
+            start = end = frame.index[-1]
+            now = pd.Timestamp(datetime.now(UTC).replace(tzinfo=None))
+            start = end = frame.index[frame.index <= now][-1] if (frame.index <= now).any() else frame.index[0]
+            end = end + pd.Timedelta(days=1)
+        window = frame[(frame.index >= start.normalize()) & (frame.index < end)]
+        now = pd.Timestamp(datetime.now(UTC).replace(tzinfo=None))
+        window = window[window.index <= now]
+        stamps = [int((day + pd.Timedelta(hours=14, minutes=30)).timestamp()) for day in window.index]
+        meta = {
+            "currency": symbol.currency, "symbol": name, "exchangeName": "NMS", "fullExchangeName": "NasdaqGS",
+            "instrumentType": symbol.kind, "firstTradeDate": int(pd.Timestamp(symbol.first_day).timestamp()),
+            "regularMarketTime": stamps[-1] if stamps else 0, "hasPrePostMarketData": True, "gmtoffset": -18000,
+            "timezone": "EST", "exchangeTimezoneName": "America/New_York",
+            "regularMarketPrice": float(window["close"].iloc[-1]) if len(window) else None,
+            "chartPreviousClose": float(window["close"].iloc[0]) if len(window) else None, "priceHint": 2,
+            "dataGranularity": "1d", "range": "", "longName": f"{name} Inc.", "shortName": f"{name} Inc.",
+            "validRanges": ["1d", "5d", "1mo", "3mo", "6mo", "1y", "2y", "5y", "10y", "ytd", "max"],
+        }
+        events = {"dividends": {}, "splits": {}}
+        for day, amount in symbol.dividends.items():
+            stamp = pd.Timestamp(day)
+            if len(window) and window.index[0] <= stamp <= window.index[-1]:
+                ts = int((stamp + pd.Timedelta(hours=14, minutes=30)).timestamp())
+                events["dividends"][str(ts)] = {"amount": amount, "date": ts}
+        for day, ratio in symbol.splits.items():
+            stamp = pd.Timestamp(day)
+            if len(window) and window.index[0] <= stamp <= window.index[-1]:
+                ts = int((stamp + pd.Timedelta(hours=14, minutes=30)).timestamp())
+                events["splits"][str(ts)] = {"date": ts, "numerator": ratio, "denominator": 1.0,
+                                             "splitRatio": f"{ratio:g}:1"}
+        close = window["close"].tolist()
+        result = {
+            "meta": meta,
+            "timestamp": stamps,
+            "indicators": {
+                "quote": [{"open": close, "high": close, "low": close, "close": close,
+                           "volume": window["volume"].astype(int).tolist()}],
+                "adjclose": [{"adjclose": window["adjclose"].tolist()}],
+            },
+        }
+        if events["dividends"] or events["splits"]:
+            result["events"] = {k: v for k, v in events.items() if v}
+        return {"chart": {"result": [result], "error": None}}
