@@ -1,0 +1,73 @@
+"""Trading-day calendars: normalising dates, placing events on trading days, aligning series.
+
+Every series is indexed by tz-naive midnight timestamps. Prices are carried forward across
+holidays and days a ticker did not trade, and never carried backward before a ticker's
+first price.
+"""
+
+import numpy as np
+import pandas as pd
+
+
+def normalize_dates(values):
+    """Turn dates, strings or timestamps (tz-aware or not) into a tz-naive midnight DatetimeIndex."""
+    idx = pd.DatetimeIndex(pd.to_datetime(values))
+    if idx.tz is not None:
+        idx = idx.tz_localize(None)
+    return idx.normalize().as_unit("ns")
+
+
+def to_timestamp(value):
+    """Turn one date-like value into a tz-naive midnight Timestamp (None stays None)."""
+    if value is None:
+        return None
+    return normalize_dates([value])[0]
+
+
+def clean_frame(frame):
+    """Return a copy of a date-indexed frame with a sorted, tz-naive, midnight index and unique dates."""
+    if frame is None:
+        return pd.DataFrame(index=pd.DatetimeIndex([], dtype="datetime64[ns]"))
+    if isinstance(frame, pd.Series):
+        frame = frame.to_frame()
+    frame = frame.copy()
+    frame.index = normalize_dates(frame.index)
+    frame = frame[~frame.index.duplicated(keep="last")]
+    return frame.sort_index()
+
+
+def carry_forward(frame, index):
+    """Reindex `frame` onto `index`, each value carried forward from its last quote on or before the day.
+
+    value(t) = frame[max{s ≤ t : frame[s] is a number}], NaN before a column's first number (no back-fill).
+    Quotes dated before index[0] still seed the first rows.
+    """
+    index = pd.DatetimeIndex(index)
+    if frame.empty:
+        return frame.reindex(index)
+    union = frame.index.union(index)
+    return frame.reindex(union).ffill().reindex(index)
+
+
+def event_positions(index, dates):
+    """Map event dates to row positions in a trading-day index: the first trading day on or after each date.
+
+    pos(d) = min{i : index[i] ≥ d}; a date after the last trading day gets len(index).
+    """
+    return np.searchsorted(pd.DatetimeIndex(index).asi8, normalize_dates(dates).asi8, side="left")
+
+
+def trading_index(price_index, first, last, extra_dates=()):
+    """The trading days from `first` to `last`: the price index's days, plus any `extra_dates` after its end.
+
+    Event dates that fall after the last priced day (a trade entered today, before today's bar) are
+    added so that they still count; earlier non-trading event dates move to the next trading day.
+    """
+    days = normalize_dates(price_index).unique().sort_values()
+    extra = normalize_dates(list(extra_dates))
+    if len(days):
+        extra = extra[extra > days[-1]]
+    days = days.union(extra)
+    if not (days >= first).any():
+        days = days.union(pd.DatetimeIndex([first]))
+    return days[(days >= first) & (days <= last)]

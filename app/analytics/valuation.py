@@ -1,0 +1,213 @@
+"""Daily valuation of a portfolio in its base currency, through splits, dividends and currencies.
+
+The portfolio has no cash account: money comes in from its owner to buy and goes back to the
+owner from sales, dividends are paid out to the owner, and fees are paid by the owner. So:
+
+- flow_in   (external inflow)  = Σ BUY  (quantity × price + fees) × fx(trade currency, day)
+- flow_out  (external outflow) = Σ SELL (quantity × price − fees) × fx(trade currency, day)
+- dividends (income paid out)  = Σ imported DIVIDEND (quantity × price − fees) × fx, or, for a ticker
+  with no imported dividend row at all, Σ Yahoo dividend per share × shares held at the close
+  before the ex-date × fx(ticker currency, ex-date); never both for one ticker
+- fees      (paid by the owner) = Σ FEE (quantity × price + fees) × fx
+- value_t   = Σ_tickers shares_t × close_t × fx(ticker currency, t), shares in today's split units
+
+All of it is vectorised: one matrix of days × tickers, filled with np.add.at and cumulated with
+cumsum; loops run only over tickers that have split events and over distinct currencies.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from app.analytics.calendar import (
+    carry_forward,
+    clean_frame,
+    event_positions,
+    normalize_dates,
+    to_timestamp,
+    trading_index,
+)
+from app.analytics.fx import fx_rates
+from app.analytics.inputs import normalize_trades
+from app.analytics.splits import split_events, split_factor_after
+
+DAILY_COLUMNS = ["value", "prev_value", "flow_in", "flow_out", "dividends", "fees", "income", "net_invested"]
+# Share counts smaller than this are what fractional sells leave behind, not a position.
+DUST = 1e-9
+
+
+@dataclass
+class Valuation:
+    """A portfolio valued day by day: the daily totals, the per-ticker values and share counts.
+
+    daily: DAILY_COLUMNS (see portfolio_daily). holdings: base-currency value, days × tickers.
+    quantities: shares held, in today's split-adjusted units, days × tickers. unpriced: tickers
+    valued at their last trade price on some held day because no close was known yet.
+    """
+
+    daily: pd.DataFrame
+    holdings: pd.DataFrame
+    quantities: pd.DataFrame
+    unpriced: list = field(default_factory=list)
+
+
+def portfolio_valuation(trades, closes, splits=None, dividends=None, currencies=None, fx=None,
+                        base_currency="USD", start=None, end=None):
+    """Value the portfolio on every trading day from its first transaction (or `start`) to `end`.
+
+    shares_t(ticker) = Σ_{trades ≤ t} ±quantity × Π(ratios of splits after the trade);
+    holding_t = shares_t × price_t × fx_t, where price_t is the split-adjusted close carried forward,
+    or, before the ticker's first close, its last trade price ÷ the same split product.
+    See the module docstring for flows, dividends and fees. Raise fx.FxMissingError when a needed
+    FX pair is absent from `fx` (fx_pairs_needed lists them).
+    """
+    currencies = dict(currencies or {})
+    trades = normalize_trades(trades, currencies, base_currency)
+    closes = clean_frame(closes)
+    active = trades[trades["type"] != "SPLIT"]
+    end_ts = to_timestamp(end)
+    if end_ts is None:
+        candidates = [closes.index.max() if len(closes) else None, active["trade_date"].max()]
+        candidates = [d for d in candidates if d is not None and not pd.isna(d)]
+        end_ts = max(candidates) if candidates else None
+    if end_ts is None:
+        return _empty_valuation()
+    active = active[active["trade_date"] <= end_ts].reset_index(drop=True)
+    if active.empty:
+        return _empty_valuation()
+
+    index = trading_index(closes.index, active["trade_date"].min(), end_ts, active["trade_date"])
+    days = len(index)
+    pos = np.minimum(event_positions(index, active["trade_date"]), days - 1)
+    kind = active["type"].to_numpy()
+    is_position = (kind == "BUY") | (kind == "SELL")
+    tickers = list(dict.fromkeys(active.loc[is_position, "ticker"]))
+    column = {t: i for i, t in enumerate(tickers)}
+
+    ticker_codes = [currencies.get(t) or base_currency for t in tickers]
+    trade_codes = active["currency"].tolist()
+    rates = fx_rates(ticker_codes + trade_codes, fx, base_currency, index)
+    rate_col = {c: i for i, c in enumerate(rates.columns)}
+    rate_matrix = rates.to_numpy()
+    ticker_fx = rate_matrix[:, [rate_col[c] for c in ticker_codes]] if tickers else np.empty((days, 0))
+    trade_fx = rate_matrix[pos, [rate_col[c] for c in trade_codes]]
+
+    quantity = active["quantity"].to_numpy(dtype=float)
+    price = active["price"].to_numpy(dtype=float)
+    fees = active["fees"].to_numpy(dtype=float)
+
+    # Shares, in today's split units.
+    p_rows = pos[is_position]
+    p_cols = np.array([column[t] for t in active.loc[is_position, "ticker"]], dtype=int)
+    factor = split_factor_after(active.loc[is_position, "ticker"], active.loc[is_position, "trade_date"],
+                                split_events(trades, splits))
+    signed = np.where(kind[is_position] == "BUY", 1.0, -1.0) * quantity[is_position] * factor
+    shares = np.zeros((days, len(tickers)))
+    np.add.at(shares, (p_rows, p_cols), signed)
+    shares = np.cumsum(shares, axis=0)
+    shares[np.abs(shares) < DUST] = 0.0
+
+    # Prices in base currency: the close carried forward, else the last trade price.
+    priced = [t for t in tickers if t in closes.columns]
+    close = carry_forward(closes[priced], index).reindex(columns=tickers).to_numpy(dtype=float) * ticker_fx
+    fallback = _last_trade_price(days, len(tickers), p_rows, p_cols,
+                                 price[is_position] * trade_fx[is_position] / factor)
+    missing_close = np.isnan(close)
+    unit_price = np.where(missing_close, fallback, close)
+    holding = np.where(shares != 0.0, shares * np.nan_to_num(unit_price), 0.0)
+    unpriced = [tickers[j] for j in np.flatnonzero((missing_close & (shares != 0.0)).any(axis=0))]
+
+    # Cash between the owner and the portfolio.
+    gross = quantity * price
+    flow_in = np.bincount(pos, np.where(kind == "BUY", gross + fees, 0.0) * trade_fx, minlength=days)
+    flow_out = np.bincount(pos, np.where(kind == "SELL", gross - fees, 0.0) * trade_fx, minlength=days)
+    paid = np.bincount(pos, np.where(kind == "DIVIDEND", gross - fees, 0.0) * trade_fx, minlength=days)
+    fee = np.bincount(pos, np.where(kind == "FEE", gross + fees, 0.0) * trade_fx, minlength=days)
+    imported = set(active.loc[kind == "DIVIDEND", "ticker"])
+    paid += _yahoo_dividends(dividends, index, column, imported, shares, ticker_fx)
+
+    value = holding.sum(axis=1)
+    daily = pd.DataFrame(
+        {"value": value, "prev_value": np.concatenate(([0.0], value[:-1])), "flow_in": flow_in,
+         "flow_out": flow_out, "dividends": paid, "fees": fee, "income": paid - fee,
+         "net_invested": np.cumsum(flow_in - flow_out)},
+        index=index,
+    )
+    keep = _window(index, to_timestamp(start), end_ts)
+    return Valuation(
+        daily=daily[keep],
+        holdings=pd.DataFrame(holding, index=index, columns=tickers)[keep],
+        quantities=pd.DataFrame(shares, index=index, columns=tickers)[keep],
+        unpriced=unpriced,
+    )
+
+
+def portfolio_daily(trades, closes, splits=None, dividends=None, currencies=None, fx=None,
+                    base_currency="USD", start=None, end=None):
+    """Return the daily frame of portfolio_valuation: value, prev_value, flows, income, net_invested.
+
+    value = Σ shares × close × fx; prev_value = the previous trading day's value (0 before the first
+    trade); flow_in / flow_out = buys (incl. fees) / sale proceeds (net of fees) in base currency;
+    dividends = cash paid to the owner; fees = FEE rows; income = dividends − fees;
+    net_invested = cumulative Σ (flow_in − flow_out) since the first trade.
+    """
+    return portfolio_valuation(trades, closes, splits, dividends, currencies, fx, base_currency, start, end).daily
+
+
+def holdings_values(trades, closes, splits=None, currencies=None, fx=None, base_currency="USD", start=None, end=None):
+    """Return each ticker's base-currency value per day (days × tickers); `.iloc[-1]` is the allocation today.
+
+    value_t(ticker) = shares_t × close_t × fx_t, shares in split-adjusted units (see portfolio_valuation).
+    """
+    return portfolio_valuation(trades, closes, splits, None, currencies, fx, base_currency, start, end).holdings
+
+
+def _window(index, start, end):
+    """Boolean mask of the days in [start, end] (either bound may be None)."""
+    keep = np.ones(len(index), dtype=bool)
+    if start is not None:
+        keep &= index >= start
+    if end is not None:
+        keep &= index <= end
+    return keep
+
+
+def _last_trade_price(days, width, rows, cols, prices):
+    """A days × tickers matrix of each ticker's last trade price so far (NaN before its first trade)."""
+    out = np.full((days, width), np.nan)
+    if len(rows):
+        cells = pd.DataFrame({"r": rows, "c": cols, "p": prices}).drop_duplicates(["r", "c"], keep="last")
+        out[cells["r"].to_numpy(), cells["c"].to_numpy()] = cells["p"].to_numpy()
+    return pd.DataFrame(out).ffill().to_numpy()
+
+
+def _yahoo_dividends(dividends, index, column, imported, shares, ticker_fx):
+    """Cash per day from Yahoo's dividend events, for tickers with no imported dividend rows.
+
+    cash(ex-date t) = amount per share × shares held at the close of the trading day before t × fx_t.
+    """
+    days = len(index)
+    if dividends is None or len(dividends) == 0 or not column:
+        return np.zeros(days)
+    amount_col = "amount" if "amount" in dividends.columns else "value"
+    events = pd.DataFrame(
+        {"ticker": dividends["ticker"].astype(str).to_numpy(), "date": normalize_dates(dividends["date"]),
+         "amount": pd.to_numeric(dividends[amount_col], errors="coerce").to_numpy(dtype=float)}
+    ).drop_duplicates(["ticker", "date"], keep="last")
+    events = events[events["ticker"].isin(set(column) - imported) & np.isfinite(events["amount"])]
+    if events.empty:
+        return np.zeros(days)
+    rows = event_positions(index, events["date"])
+    cols = events["ticker"].map(column).to_numpy(dtype=int)
+    inside = (rows >= 1) & (rows < days)
+    rows, cols, amount = rows[inside], cols[inside], events["amount"].to_numpy()[inside]
+    cash = shares[rows - 1, cols] * amount * ticker_fx[rows, cols]
+    return np.bincount(rows, cash, minlength=days)
+
+
+def _empty_valuation():
+    """A Valuation with no days."""
+    index = pd.DatetimeIndex([], dtype="datetime64[ns]")
+    return Valuation(daily=pd.DataFrame({c: pd.Series(dtype=float) for c in DAILY_COLUMNS}, index=index),
+                     holdings=pd.DataFrame(index=index), quantities=pd.DataFrame(index=index))
