@@ -34,6 +34,9 @@ def normalize_trades(trades, currencies=None, base="USD"):
         trades = pd.DataFrame(columns=TRADE_COLUMNS)
     if not isinstance(trades, pd.DataFrame):
         trades = trades_frame(trades)
+    missing = [c for c in ("ticker", "type", "trade_date") if c not in trades.columns]
+    if missing:
+        trades = trades.assign(**dict.fromkeys(missing))
     currencies = currencies or {}
     frame = pd.DataFrame(index=range(len(trades)))
     frame["ticker"] = trades["ticker"].astype("string").str.strip().to_numpy()
