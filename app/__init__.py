@@ -50,7 +50,9 @@ def register_extensions(app):
 def register_blueprints(app):
     """Mount one blueprint per feature."""
     from app.auth import bp as auth_bp
+    from app.imports import bp as imports_bp
     from app.portfolios import bp as portfolios_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(portfolios_bp)
+    app.register_blueprint(imports_bp)

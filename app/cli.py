@@ -57,6 +57,9 @@ def register(app):
     app.cli.add_command(users_cli)
     app.cli.add_command(portfolios_cli)
     app.cli.add_command(seed)
+    from app.imports.cli import import_transactions
+
+    app.cli.add_command(import_transactions)
     from app.prices.cli import prices_cli
 
     app.cli.add_command(prices_cli)

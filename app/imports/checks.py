@@ -1,0 +1,99 @@
+"""Checks that need the portfolio: rows already in it, sells of more than was held, split ratios."""
+
+from collections import Counter
+from dataclasses import replace
+from decimal import ROUND_HALF_UP, Decimal
+
+from app.analytics.holdings import Holding, HoldingsError, apply_trade, sort_key
+from app.imports.rows import Problem
+from app.imports.values import LIMIT, PLACES
+from app.portfolios.service import to_trade
+
+# New rows sort after the transactions already saved on the same day.
+NEW_ORDER = 10**12
+MAX_PASSES = 20
+
+
+def _q(value):
+    return Decimal(value or 0).quantize(PLACES, rounding=ROUND_HALF_UP)
+
+
+def fingerprint(item):
+    """Return what makes two transactions the same: a split by its ticker and day, others by every value."""
+    if item.type == "SPLIT":
+        return (item.trade_date, "SPLIT", item.ticker)
+    return (item.trade_date, item.type, item.ticker, _q(item.quantity), _q(item.price), _q(item.fees), item.currency)
+
+
+def mark_duplicates(rows, existing):
+    """Mark the rows that are already in the portfolio, one existing transaction for each."""
+    counts = Counter(fingerprint(t) for t in existing)
+    for row in rows:
+        if row.valid:
+            key = fingerprint(row)
+            if counts[key] > 0:
+                row.duplicate = True
+                counts[key] -= 1
+
+
+def check_holdings(rows, existing):
+    """Walk every transaction in date order: work out split ratios, flag oversells; return a file-level problem."""
+    for _ in range(MAX_PASSES):
+        blamed = _walk(rows, existing)
+        if blamed is None:
+            return None
+        if isinstance(blamed, str):
+            return blamed
+    return "The new rows conflict with the transactions already in the portfolio: import fewer rows at a time."
+
+
+def _walk(rows, existing):
+    """One pass; return None when all is well, a row it blamed (and flagged), or a message."""
+    trades = [(to_trade(t), None) for t in existing]
+    trades += [(_trade(row, NEW_ORDER + i), row) for i, row in enumerate(rows) if row.status == "new"]
+    trades.sort(key=lambda pair: sort_key(pair[0]))
+    holdings, last_sell = {}, {}
+    for trade, row in trades:
+        holding = holdings.get(trade.ticker)
+        if holding is None:
+            holding = holdings[trade.ticker] = Holding(ticker=trade.ticker, currency=trade.currency)
+        if row is not None and row.split_added is not None:
+            trade = _split_ratio(row, trade, holding)
+            if trade is None:
+                continue
+        try:
+            apply_trade(holding, trade)
+        except HoldingsError as exc:
+            if row is not None:
+                row.problems.append(Problem(row.quantity_column, str(exc)))
+                continue
+            culprit = last_sell.get(trade.ticker)
+            if culprit is None:
+                return f"The portfolio's transactions do not add up: {exc}"
+            culprit.problems.append(Problem(culprit.quantity_column, f"With this sale, a later one fails: {exc}"))
+            return culprit
+        if row is not None and trade.type == "SELL":
+            last_sell[trade.ticker] = row
+    return None
+
+
+def _trade(row, order):
+    """Return the Trade for a new row (a split still waiting for its ratio counts as 0 until worked out)."""
+    if row.quantity is None:
+        row = replace(row, quantity=Decimal(0))
+    return replace(to_trade(row), order=order)
+
+
+def _split_ratio(row, trade, holding):
+    """Turn a split given as shares added into a ratio from what was held; None (and a problem) when it cannot."""
+    held = holding.quantity
+    if held <= 0:
+        row.problems.append(Problem(row.quantity_column, f"No {row.ticker} held on {row.trade_date}, so the split "
+                                                         "ratio cannot be worked out."))
+        return None
+    ratio = ((held + row.split_added) / held).quantize(PLACES, rounding=ROUND_HALF_UP)
+    if ratio >= LIMIT:
+        row.problems.append(Problem(row.quantity_column, "The split ratio this gives is too large."))
+        return None
+    row.quantity = ratio
+    return replace(trade, quantity=ratio)
