@@ -2,7 +2,7 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import HiddenField, SelectField, SubmitField, TextAreaField
+from wtforms import HiddenField, SelectChoice, SelectField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from app.imports import service
@@ -13,7 +13,11 @@ from app.imports.rows import ImportFailed
 class UploadForm(FlaskForm):
     file = FileField("CSV file")
     text = TextAreaField("…or paste the file's text", render_kw={"rows": 6, "spellcheck": "false"})
-    format = SelectField("Format", choices=[("", "Recognize it from the header"), *choices()], default="")
+    format = SelectField(
+        "Format",
+        choices=[SelectChoice("", "Recognize it from the header"), *(SelectChoice(n, label) for n, label in choices())],
+        default="",
+    )
     submit = SubmitField("Preview")
 
     def source(self):

@@ -124,5 +124,6 @@ def too_large(error):
     if request.content_length and limit and request.content_length <= limit:
         message = "The pasted text is too long: save it as a file and upload that instead."
     else:
-        message = f"The file is too large: the limit is {limit / (1024 * 1024):g} MB."
+        size = f"{limit / 1048576:g} MB" if limit >= 1048576 else f"{limit / 1024:g} KB"
+        message = f"The file is too large: the limit is {size}."
     return render_error(413, message)

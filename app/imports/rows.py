@@ -176,6 +176,7 @@ class Builder:
         """Check the values together and return the row; `columns` names the columns they came from."""
         cols = {"type": "type", "ticker": "ticker", "quantity": "quantity", "price": "price", "fees": "fees"}
         cols.update(columns or {})
+        quantity, price, fees = (None if v is None else Decimal(v) for v in (quantity, price, fees))
         row = self.row
         row.trade_date, row.type, row.quantity = day, kind, quantity
         row.quantity_column = self.record.label(cols["quantity"])

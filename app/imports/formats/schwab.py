@@ -59,18 +59,21 @@ class Schwab(Format):
         if key in TRADES:
             quantity, price, fees = b.number("quantity"), b.number("price"), b.number("fees")
             return b.build(kind=TRADES[key], quantity=_abs(quantity), price=price, fees=_abs(fees), **common)
-        amount = b.number("amount", required=True)
-        money = {"quantity": 1, "columns": {"price": "amount"}}
-        if key in DIVIDENDS:
-            return b.build(kind="DIVIDEND", price=amount, **money, **common)
-        if key in FEES:
-            if amount is not None and amount > 0:
-                return b.skip(f"{action}: a refund, not a fee.")
-            return b.build(kind="FEE", price=_abs(amount), **money, **common)
         if key == "stock split":
             b.row.split_added = _abs(b.number("quantity", required=True))
             return b.build(kind="SPLIT", quantity=None, price=None, **common)
-        return b.build(kind=action, quantity=None, **common)
+        money = {"quantity": 1, "columns": {"price": "amount"}}
+        if key in DIVIDENDS:
+            return b.build(kind="DIVIDEND", price=b.number("amount", required=True), **money, **common)
+        if key in FEES:
+            amount = b.number("amount", required=True)
+            if amount is not None and amount > 0:
+                return b.skip(f"{action}: a refund, not a fee.")
+            return b.build(kind="FEE", price=_abs(amount), **money, **common)
+        unknown = f"“{action[:40]}” is not a Schwab action Folio knows." if action else "empty; an action is needed."
+        b.problem("type", unknown)
+        b.row.trade_date, b.row.ticker = day, record.get("ticker")[:32] or None
+        return b.row
 
 
 def _abs(value):
