@@ -84,7 +84,7 @@ class YahooStub:
             self.symbols[symbol.name] = symbol
 
     def cookie(self, request):
-        expires = "Fri, 01 Jan 2038 00:00:00 GMT"
+        expires = "Thu, 01 Jan 2032 00:00:00 GMT"  # yfinance reads expiries past 2e9 as milliseconds
         return 404, {"Set-Cookie": f"A3=d=stub; Expires={expires}; Domain=.yahoo.com; Path=/"}, ""
 
     def requests_for(self, symbol):
@@ -137,7 +137,9 @@ class YahooStub:
         window = frame[(frame.index >= start.normalize()) & (frame.index < end)]
         now = pd.Timestamp(datetime.now(UTC).replace(tzinfo=None))
         window = window[window.index <= now]
-        stamps = [int((day + pd.Timedelta(hours=14, minutes=30)).timestamp()) for day in window.index]
+        # 09:30 New York (14:30 UTC) on each session, as Unix seconds.
+        stamps = (window.index.asi8 // 10**9 + 52200).tolist() if window.index.unit == "s" else (
+            (window.index.as_unit("s").asi8 + 52200).tolist())
         meta = {
             "currency": symbol.currency, "symbol": name, "exchangeName": "NMS", "fullExchangeName": "NasdaqGS",
             "instrumentType": symbol.kind, "firstTradeDate": int(pd.Timestamp(symbol.first_day).timestamp()),

@@ -26,6 +26,8 @@ CHART_URL = re.compile(r"/v8/finance/chart/([^/?]+)")
 # Plain US symbols (AAPL, BRK-B, VFIAX) trade in New York: yfinance need not ask Yahoo for their time zone.
 US_SYMBOL = re.compile(r"^[A-Z]{1,5}(-[A-Z])?$")
 US_TIMEZONE = "America/New_York"
+_DECODER = json.JSONDecoder()
+META = re.compile(r'"meta"\s*:\s*')
 KINDS = {"EQUITY": "equity", "ETF": "etf", "MUTUALFUND": "fund", "CURRENCY": "fx", "INDEX": "index",
          "CRYPTOCURRENCY": "crypto"}
 
@@ -100,18 +102,34 @@ def classify_chart_response(response):
         return sources.RATE_LIMITED, "Yahoo is rate-limiting us (HTTP 429).", None
     if status >= 500:
         return sources.SERVER_ERROR, f"Yahoo answered HTTP {status}.", None
+    text = response.text
+    unreadable = sources.BAD_RESPONSE, f"Yahoo sent an unreadable answer (HTTP {status}).", None
+    if status == 200:
+        # Read only the meta object at the front: yfinance parses the whole body anyway.
+        found = META.search(text)
+        if found is None or not text.rstrip().endswith("}"):
+            return unreadable
+        try:
+            meta, _ = _DECODER.raw_decode(text, found.end())
+        except ValueError:
+            return unreadable
+        return None, "", meta if isinstance(meta, dict) else None
     try:
-        body = json.loads(response.text)
-        chart = body["chart"]
-    except (ValueError, KeyError, TypeError):
-        return sources.BAD_RESPONSE, f"Yahoo sent an unreadable answer (HTTP {status}).", None
-    error = chart.get("error") or {}
+        error = json.loads(text)["chart"].get("error") or {}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return unreadable
     if status == 404 or error.get("code") == "Not Found":
         return sources.UNKNOWN, "Yahoo Finance does not know this ticker.", None
-    if status >= 400:
-        return sources.BAD_RESPONSE, f"Yahoo answered HTTP {status}.", None
-    results = chart.get("result") or [{}]
-    return None, "", results[0].get("meta")
+    return sources.BAD_RESPONSE, f"Yahoo answered HTTP {status}.", None
+
+
+def events(frame, column):
+    """The non-zero values of an actions column as (date, value) pairs."""
+    if column not in frame:
+        return []
+    values = frame[column]
+    values = values[values.fillna(0) != 0]
+    return [(ts.date(), float(v)) for ts, v in values.items()]
 
 
 def frame_to_ticker_data(frame, meta):
@@ -125,8 +143,8 @@ def frame_to_ticker_data(frame, meta):
         },
         index=pd.DatetimeIndex(frame.index).normalize().rename("date"),
     )
-    splits = [(ts.date(), float(v)) for ts, v in frame.get("Stock Splits", pd.Series(dtype=float)).items() if v]
-    dividends = [(ts.date(), float(v)) for ts, v in frame.get("Dividends", pd.Series(dtype=float)).items() if v]
+    splits = events(frame, "Stock Splits")
+    dividends = events(frame, "Dividends")
     meta = meta or {}
     return TickerData(
         bars=bars, splits=splits, dividends=dividends, currency=meta.get("currency"),

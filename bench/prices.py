@@ -1,0 +1,121 @@
+"""Benchmark: PriceService.warm() against a stand-in Yahoo that answers after a simulated network delay.
+
+    .venv/bin/python bench/prices.py [--delay 0.1] [--sizes 100,1000] [--naive 100]
+
+Prints wall seconds, tickers per second, HTTP requests per ticker, peak memory growth and the
+ratio of wall time to the lower bound (chart requests × delay ÷ concurrency), then a second
+warm-up with the market closed (must make zero requests), and the naive way for comparison:
+one ticker after another with yfinance.
+"""
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+os.environ["YF_DISABLE_CURL_CFFI"] = "1"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import responses  # noqa: E402
+import time_machine  # noqa: E402
+import yfinance as yf  # noqa: E402
+
+from app import create_app  # noqa: E402
+from app.extensions import db  # noqa: E402
+from app.prices import get_price_service  # noqa: E402
+from app.prices.breaker import forget_breakers  # noqa: E402
+from tests.yahoo_stub import Symbol, YahooStub  # noqa: E402
+
+SATURDAY = datetime(2026, 11, 21, 12, 0)  # markets closed: a second warm-up must find everything fresh
+START = date(2025, 11, 21)  # one year of daily bars
+
+
+def names(n):
+    """Distinct plausible symbols: AAAX, AABX, ..."""
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    return [f"{letters[i // 676 % 26]}{letters[i // 26 % 26]}{letters[i % 26]}X" for i in range(n)]
+
+
+def rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def make_app(tmp):
+    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite3"
+    app = create_app({"TESTING": True, "SCHEDULER_ENABLED": False, "CACHE_TYPE": "SimpleCache",
+                      "YF_CACHE_DIR": f"{tmp}/yf"}, environ={"SECRET_KEY": "bench", "DATABASE_URL": url})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    return app
+
+
+TMP = tempfile.mkdtemp(prefix="bench-prices-")  # one folder: yfinance keeps its cache location for the process
+
+
+def bench_warm(size, delay):
+    forget_breakers()
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        app = make_app(TMP)
+        tickers = names(size)
+        stub = YahooStub(rsps, [Symbol(t) for t in tickers], delay=delay)
+        for t in tickers:
+            stub.frame(t)  # build the stub's data up front so that it does not count as network time
+        with app.app_context(), time_machine.travel(SATURDAY, tick=True):
+            service = get_price_service(app)
+            base = rss_mb()
+            began = time.perf_counter()
+            report = service.warm(tickers, start=START)
+            wall = time.perf_counter() - began
+            peak = rss_mb() - base
+            chart_requests = stub.chart_requests
+            lower = chart_requests * delay / service.source.concurrency
+            again = service.warm(tickers)
+        print(f"warm {size:>5} tickers: {wall:6.2f} s wall, {size / wall:7.1f} tickers/s, "
+              f"{report.requests / size:.2f} HTTP requests/ticker ({chart_requests} chart), "
+              f"lower bound {lower:.2f} s, ratio {wall / lower:.2f}x, peak memory +{peak:.0f} MB, "
+              f"fetched {len(report.fetched)}, failed {len(report.failed)}")
+        print(f"  second warm-up, market closed: {again.requests} requests, {len(again.fresh)} fresh, "
+              f"{again.seconds:.2f} s")
+        return wall
+
+
+def bench_naive(size, delay):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        tickers = [f"N{t}" for t in names(size)]  # names the fast path has not seen: no cached time zones
+        stub = YahooStub(rsps, [Symbol(t) for t in tickers], delay=delay)
+        with time_machine.travel(SATURDAY, tick=True):
+            began = time.perf_counter()
+            for ticker in tickers:
+                yf.Ticker(ticker).history(start=START.isoformat(), auto_adjust=False, actions=True)
+            wall = time.perf_counter() - began
+        print(f"naive {size:>4} tickers one after another: {wall:6.2f} s wall, {size / wall:6.1f} tickers/s, "
+              f"{stub.chart_requests / size:.2f} chart requests/ticker")
+        return wall
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--delay", type=float, default=0.1, help="simulated network delay per request (s)")
+    parser.add_argument("--sizes", default="100,1000")
+    parser.add_argument("--naive", type=int, default=100, help="tickers for the naive run (0 to skip)")
+    args = parser.parse_args()
+    import logging
+
+    logging.disable(logging.WARNING)
+    print(f"simulated delay {args.delay * 1000:.0f} ms per request; one year of daily bars per ticker")
+    walls = {size: bench_warm(size, args.delay) for size in map(int, args.sizes.split(","))}
+    if args.naive:
+        naive = bench_naive(args.naive, args.delay)
+        per_ticker = naive / args.naive
+        for size, wall in walls.items():
+            print(f"  speed-up at {size}: {per_ticker * size / wall:.1f}x over the naive way "
+                  f"(naive extrapolated at {per_ticker * 1000:.0f} ms/ticker)")
+
+
+if __name__ == "__main__":
+    main()
