@@ -6,7 +6,7 @@ PORT ?= 5000
 PRICE_SOURCE ?= yahoo
 export FLASK_APP := wsgi
 
-.PHONY: run test setup setup-dev lint bench clean browser
+.PHONY: run test setup setup-dev lint bench clean browser vendor
 
 $(BIN)/activate:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)."; exit 1; }
@@ -47,3 +47,11 @@ bench: setup-dev
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
+
+# Re-fetch the vendored charting library from the npm registry (pinned version).
+CHARTJS_VERSION := 4.6.1
+vendor:
+	rm -rf /tmp/folio-vendor && mkdir -p /tmp/folio-vendor
+	cd /tmp/folio-vendor && npm pack chart.js@$(CHARTJS_VERSION) >/dev/null && tar xzf chart.js-$(CHARTJS_VERSION).tgz
+	mkdir -p app/static/vendor/chart.js-$(CHARTJS_VERSION)
+	cp /tmp/folio-vendor/package/dist/chart.umd.min.js /tmp/folio-vendor/package/LICENSE.md app/static/vendor/chart.js-$(CHARTJS_VERSION)/

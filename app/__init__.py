@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import Flask
+from flask import Flask, jsonify, redirect, request, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
@@ -42,6 +42,12 @@ def register_extensions(app):
 
     from app.models import User
 
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        if request.path.startswith("/api/"):
+            return jsonify(error="Sign in first.", status=401), 401
+        return redirect(url_for(login_manager.login_view, next=request.full_path.rstrip("?")))
+
     @login_manager.user_loader
     def load_user(user_id):
         return db.session.get(User, int(user_id)) if user_id.isdigit() else None
@@ -49,10 +55,12 @@ def register_extensions(app):
 
 def register_blueprints(app):
     """Mount one blueprint per feature."""
+    from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.imports import bp as imports_bp
     from app.portfolios import bp as portfolios_bp
 
+    app.register_blueprint(api_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(portfolios_bp)
     app.register_blueprint(imports_bp)

@@ -27,6 +27,11 @@ class SettingsForm(FlaskForm):
     submit = SubmitField("Save")
 
 
+class BenchmarksForm(FlaskForm):
+    benchmarks = StringField("Compare against", validators=[Length(max=200)])
+    submit = SubmitField("Compare")
+
+
 class TransactionForm(FlaskForm):
     trade_date = DateField("Date", validators=[InputRequired(message="Enter a date.")], default=date.today)
     type = SelectField("Type", choices=TRANSACTION_TYPES, default="BUY")

@@ -1,11 +1,14 @@
 """Portfolio pages: the list, a portfolio's holdings, its transactions."""
 
-from flask import flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from app.analytics.ranges import RANGES
 from app.portfolios import bp, service
 from app.portfolios.access import get_owned_portfolio, get_owned_transaction
-from app.portfolios.forms import PortfolioForm, SettingsForm, TransactionForm
+from app.portfolios.dashboard import build_dashboard
+from app.portfolios.forms import BenchmarksForm, PortfolioForm, SettingsForm, TransactionForm
+from app.prices import get_price_service
 
 
 @bp.route("/")
@@ -33,8 +36,28 @@ def index():
 @login_required
 def show(portfolio_id):
     portfolio = get_owned_portfolio(portfolio_id)
-    holdings = service.holdings_of(portfolio.id)
-    return render_template("portfolios/show.html", portfolio=portfolio, holdings=holdings)
+    board = build_dashboard(portfolio, get_price_service())
+    benchmarks = portfolio.benchmark_list(current_app.config["BENCHMARKS"])
+    form = BenchmarksForm(benchmarks=", ".join(benchmarks))
+    return render_template("portfolios/show.html", portfolio=portfolio, board=board, benchmarks=benchmarks,
+                           ranges=RANGES, form=form)
+
+
+@bp.route("/portfolios/<int:portfolio_id>/benchmarks", methods=["POST"])
+@login_required
+def benchmarks(portfolio_id):
+    portfolio = get_owned_portfolio(portfolio_id)
+    form = BenchmarksForm()
+    if form.validate_on_submit():
+        try:
+            service.set_benchmarks(portfolio, form.benchmarks.data)
+        except service.PortfolioError as exc:
+            flash(str(exc), "error")
+        else:
+            flash("Benchmarks saved.", "success")
+    else:
+        flash("Those benchmarks could not be saved: " + "; ".join(sum(form.errors.values(), [])), "error")
+    return redirect(url_for("portfolios.show", portfolio_id=portfolio.id))
 
 
 @bp.route("/portfolios/<int:portfolio_id>/settings", methods=["GET", "POST"])

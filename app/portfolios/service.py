@@ -29,13 +29,19 @@ def create_portfolio(owner, name, currency="USD"):
 
 def update_settings(portfolio, name, currency, benchmarks_text):
     """Rename a portfolio, change its base currency and its benchmark list."""
+    if not (name or "").strip():
+        raise PortfolioError("A portfolio needs a name.")
+    set_benchmarks(portfolio, benchmarks_text)
+    portfolio.name = name.strip()[:100]
+    portfolio.base_currency = currency.upper()
+    db.session.commit()
+
+
+def set_benchmarks(portfolio, benchmarks_text):
+    """Remember the tickers this portfolio is compared against (empty: the default list)."""
     tickers, errors = split_tickers(benchmarks_text)
     if errors:
         raise PortfolioError(errors[0])
-    if not (name or "").strip():
-        raise PortfolioError("A portfolio needs a name.")
-    portfolio.name = name.strip()[:100]
-    portfolio.base_currency = currency.upper()
     portfolio.benchmarks = ",".join(tickers[:8]) or None
     db.session.commit()
 
