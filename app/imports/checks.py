@@ -4,7 +4,7 @@ from collections import Counter
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 
-from app.analytics.holdings import Holding, HoldingsError, apply_trade, sort_key
+from app.analytics.holdings import ZERO, Holding, HoldingsError, Trade, apply_trade, sort_key
 from app.imports.rows import Problem
 from app.imports.values import LIMIT, PLACES
 from app.portfolios.service import to_trade
@@ -38,6 +38,9 @@ def mark_duplicates(rows, existing):
 
 def check_holdings(rows, existing):
     """Walk every transaction in date order: work out split ratios, flag oversells; return a file-level problem."""
+    # Only the tickers the new rows touch can change; the others were consistent before.
+    touched = {row.ticker for row in rows if row.status == "new"}
+    existing = [t for t in existing if t.ticker in touched]
     for _ in range(MAX_PASSES):
         blamed = _walk(rows, existing)
         if blamed is None:
@@ -79,9 +82,8 @@ def _walk(rows, existing):
 
 def _trade(row, order):
     """Return the Trade for a new row (a split still waiting for its ratio counts as 0 until worked out)."""
-    if row.quantity is None:
-        row = replace(row, quantity=Decimal(0))
-    return replace(to_trade(row), order=order)
+    return Trade(ticker=row.ticker, type=row.type, trade_date=row.trade_date, quantity=row.quantity or ZERO,
+                 price=row.price, fees=row.fees, currency=row.currency, order=order)
 
 
 def _split_ratio(row, trade, holding):

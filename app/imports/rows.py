@@ -108,7 +108,8 @@ class Record:
         spot = self.columns.get(key)
         if spot is None or spot[0] >= len(self.cells):
             return ""
-        return NEUTRALIZED.sub("", clean(self.cells[spot[0]]))
+        text = self.cells[spot[0]].strip()
+        return NEUTRALIZED.sub("", text) if text.startswith("'") else text
 
     def label(self, key):
         """Return the column's name as the file writes it."""

@@ -16,7 +16,7 @@ from app.extensions import db
 from app.imports.checks import check_holdings, mark_duplicates
 from app.imports.reader import decode, normalize_text, parse_text
 from app.imports.rows import ImportFailed
-from app.models import ImportBatch, Portfolio, Transaction
+from app.models import ImportBatch, Portfolio, Transaction, utcnow
 from app.portfolios.service import to_trade, transactions_of
 
 log = logging.getLogger(__name__)
@@ -88,6 +88,13 @@ def previous_import(portfolio_id, digest):
     return db.session.scalars(query.order_by(ImportBatch.id.desc())).first()
 
 
+def existing_of(portfolio_id):
+    """Return the portfolio's transactions as light rows (the fields to_trade and fingerprints read)."""
+    columns = (Transaction.id, Transaction.ticker, Transaction.type, Transaction.trade_date, Transaction.quantity,
+               Transaction.price, Transaction.fees, Transaction.currency)
+    return db.session.execute(select(*columns).where(Transaction.portfolio_id == portfolio_id)).all()
+
+
 def preview(portfolio, text, filename, format_name=None, today=None):
     """Parse `text` and check it against the portfolio; raise ImportFailed when the file cannot be read."""
     parsed = parse_text(
@@ -96,7 +103,7 @@ def preview(portfolio, text, filename, format_name=None, today=None):
     )
     digest = file_hash(text)
     result = Preview(portfolio_id=portfolio.id, filename=clean_filename(filename), file_hash=digest, parsed=parsed)
-    existing = transactions_of(portfolio.id)
+    existing = existing_of(portfolio.id)
     result.previous = previous_import(portfolio.id, digest)
     if result.previous is not None:
         for row in parsed.rows:
@@ -128,8 +135,13 @@ def commit(portfolio, text, filename, format_name=None, expected_hash=None, toda
         )
         db.session.add(batch)
         db.session.flush()
-        values = [{**row.fields(), "portfolio_id": portfolio.id, "import_batch_id": batch.id} for row in new]
-        db.session.execute(insert(Transaction), values)
+        now = utcnow()
+        values = [
+            {**row.fields(), "portfolio_id": portfolio.id, "import_batch_id": batch.id, "created_at": now}
+            for row in new
+        ]
+        # Core's executemany: one statement for every row (the ORM's bulk insert splits on each None).
+        db.session.execute(insert(Transaction.__table__), values)
         db.session.commit()
     except SQLAlchemyError as exc:
         db.session.rollback()

@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 LIMIT = Decimal(10) ** 12
 PLACES = Decimal("1e-8")
 CURRENCY_MARKS = re.compile(r"^(?:[A-Z]{3}\s*)|(?:\s*[A-Z]{3})$|[$€£¥\s\u00a0\u202f']")
+SIMPLE = re.compile(r"^-?\d{1,12}(?:\.\d{1,8})?$")
 PLAIN = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?$")
 DATE_PARTS = re.compile(r"^(\d{1,4})[-/.](\d{1,2})[-/.](\d{1,4})$")
 COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
@@ -48,6 +49,9 @@ def decimal_mark(sample, fallback="."):
 def parse_number(text, mark="."):
     """Read a number such as `$1,234.50`, `-1.234,5`, `(12.00)` or `USD 5`; raise ValueProblem if it is not one."""
     raw = clean(text)
+    if mark == "." and SIMPLE.match(raw):
+        value = Decimal(raw)
+        return value.quantize(PLACES, rounding=ROUND_HALF_UP) if abs(value) < LIMIT else parse_number("x" + raw)
     body = CURRENCY_MARKS.sub("", raw.upper())
     negative = body.startswith("(") and body.endswith(")")
     body = body.strip("()")
@@ -69,8 +73,11 @@ def parse_number(text, mark="."):
 
 def date_order(sample, fallback="mdy"):
     """Guess whether slashed dates in `sample` are month-first ('mdy') or day-first ('dmy')."""
+    dotted = False
     for text in sample:
-        match = SLASHED.match(clean(text))
+        text = clean(text)
+        dotted = dotted or bool(DOTTED.match(text))
+        match = SLASHED.match(text)
         if not match:
             continue
         first, second = int(match.group(1)), int(match.group(2))
@@ -78,9 +85,7 @@ def date_order(sample, fallback="mdy"):
             return "dmy"
         if second > 12 >= first:
             return "mdy"
-    if any(DOTTED.match(clean(text)) for text in sample):
-        return "dmy"
-    return fallback
+    return "dmy" if dotted else fallback
 
 
 def parse_date(text, order="mdy"):

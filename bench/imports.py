@@ -1,0 +1,122 @@
+"""Time a 20,000-row import: parse, preview and commit through the service, then through the pages.
+
+Run: .venv/bin/python bench/imports.py [ROWS]   (DATABASE_URL=postgres://… to run it on PostgreSQL)
+Prints seconds for each step; it is a measurement, not a pass/fail test.
+"""
+
+import io
+import os
+import random
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from app import create_app  # noqa: E402
+from app.extensions import db  # noqa: E402
+from app.imports import service  # noqa: E402
+from app.imports.reader import parse_text  # noqa: E402
+from app.models import ImportBatch, Portfolio, Transaction, User  # noqa: E402
+
+TICKERS = ["AAPL", "MSFT", "NVDA", "AMZN", "GOOGL", "META", "BRK.B", "JPM", "V", "VTI", "SPY", "QQQ", "SCHD",
+           "VOD.L", "SAP.DE", "ASML.AS", "TSM", "AMD", "NFLX", "COST"]
+
+
+def make_file(rows, seed=1):
+    """Return a realistic Folio CSV: buys, some sells that never oversell, dividends and fees."""
+    rng = random.Random(seed)
+    held = dict.fromkeys(TICKERS, 0)
+    start = date(2005, 1, 3)
+    lines = ["date,type,ticker,quantity,price,fees,currency,note"]
+    for i in range(rows):
+        day = start + timedelta(days=i * 7000 // rows)
+        ticker = rng.choice(TICKERS)
+        roll = rng.random()
+        if roll < 0.15 and held[ticker] > 1:
+            qty = rng.randint(1, held[ticker])
+            held[ticker] -= qty
+            lines.append(f"{day},SELL,{ticker},{qty},{rng.uniform(20, 900):.2f},{rng.choice(['0', '0.99', '4.95'])},USD,")
+        elif roll < 0.25:
+            lines.append(f"{day},DIVIDEND,{ticker},1,{rng.uniform(1, 80):.2f},0,USD,Dividend {i}")
+        elif roll < 0.27:
+            lines.append(f"{day},FEE,{ticker},1,{rng.uniform(1, 9):.2f},0,USD,Custody")
+        else:
+            qty = rng.randint(1, 50)
+            held[ticker] += qty
+            lines.append(f'{day},BUY,{ticker},{qty},{rng.uniform(20, 900):.2f},0,USD,"Lot {i}, limit"')
+    return "\n".join(lines) + "\n"
+
+
+@contextmanager
+def timed(label, results):
+    start = time.perf_counter()
+    yield
+    results.append((label, time.perf_counter() - start))
+
+
+def main(rows=20000):
+    """Build a throwaway database, import a `rows`-row file, print the seconds each step took."""
+    folder = tempfile.mkdtemp(prefix="folio-bench-")
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{folder}/bench.sqlite3"
+    app = create_app(
+        {"TESTING": True, "WTF_CSRF_ENABLED": False, "SCHEDULER_ENABLED": False, "CACHE_TYPE": "SimpleCache",
+         "SESSION_COOKIE_SECURE": False, "IMPORT_MAX_ROWS": max(rows, 20000)},
+        environ={"SECRET_KEY": "bench", "DATABASE_URL": url, "FLASK_DEBUG": "1"},
+    )
+    text = make_file(rows)
+    results = []
+    with app.app_context():
+        db.create_all()
+        user = User(email=f"bench-{time.time_ns()}@example.com")
+        user.set_password("bench-password")
+        first, second = Portfolio(owner=user, name="Bench A"), Portfolio(owner=user, name="Bench B")
+        db.session.add_all([user, first, second])
+        db.session.commit()
+        email, second_id = user.email, second.id
+        with timed("parse only", results):
+            parse_text(text, max_rows=rows)
+        with timed("service preview", results):
+            preview = service.preview(first, text, "bench.csv")
+        assert preview.counts["new"] == rows, preview.counts
+        with timed("service commit (re-parses and re-checks)", results):
+            service.commit(first, text, "bench.csv")
+        with timed("preview again: all 20,000 already there", results):
+            again = service.preview(first, text, "bench.csv")
+        assert again.counts["duplicate"] == rows
+    client = app.test_client()
+    client.post("/login", data={"email": email, "password": "bench-password"})
+    with timed("page: upload + preview (HTTP)", results):
+        resp = client.post(f"/portfolios/{second_id}/import", content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(text.encode()), "bench.csv")})
+    assert resp.status_code == 200, resp.status_code
+    html = resp.get_data(as_text=True)
+    payload = [piece.split('"', 1)[0] for piece in html.split('name="payload" value="')[1:]]
+    fields = {"payload": payload, "file_hash": html.split('name="file_hash" type="hidden" value="')[1].split('"')[0],
+              "filename": "bench.csv", "format": "folio"}
+    with timed("page: confirm (HTTP, one transaction)", results):
+        resp = client.post(f"/portfolios/{second_id}/import/confirm", content_type="multipart/form-data", data=fields)
+    assert resp.status_code == 302, resp.status_code
+    with app.app_context():
+        saved = Transaction.query.filter_by(portfolio_id=second_id).count()
+        batch = ImportBatch.query.filter_by(portfolio_id=second_id).one()
+        assert saved == rows == batch.imported_count, (saved, batch.imported_count)
+        with timed("undo", results):
+            service.undo(batch)
+        if os.environ.get("DATABASE_URL"):
+            db.session.execute(db.delete(Transaction))
+            db.session.execute(db.delete(ImportBatch))
+            db.session.execute(db.delete(Portfolio))
+            db.session.execute(db.delete(User).where(User.email == email))
+            db.session.commit()
+    backend = "PostgreSQL" if url.startswith("postgres") else "SQLite"
+    print(f"{rows:,} rows, {len(text.encode()) / 1e6:.2f} MB, {backend}")
+    for label, seconds in results:
+        print(f"  {label:<45} {seconds:6.2f} s")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 20000)
