@@ -54,7 +54,7 @@ def event_positions(index, dates):
 
     pos(d) = min{i : index[i] ≥ d}; a date after the last trading day gets len(index).
     """
-    return np.searchsorted(pd.DatetimeIndex(index).asi8, normalize_dates(dates).asi8, side="left")
+    return np.asarray(normalize_dates(index).searchsorted(normalize_dates(dates), side="left"))
 
 
 def trading_index(price_index, first, last, extra_dates=()):

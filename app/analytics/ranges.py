@@ -1,9 +1,8 @@
 """Chart and table ranges (1M … MAX) and the rows of a daily frame a range covers."""
 
-import numpy as np
 import pandas as pd
 
-from app.analytics.calendar import to_timestamp
+from app.analytics.calendar import normalize_dates, to_timestamp
 
 RANGES = ("1M", "3M", "YTD", "1Y", "3Y", "5Y", "MAX")
 _OFFSETS = {
@@ -40,10 +39,10 @@ def range_bounds(range_code, last_date, first_date):
 
 def base_date(index, start):
     """The base day of a range in a trading-day index: the last day on or before `start`, else the first day."""
-    index = pd.DatetimeIndex(index)
+    index = normalize_dates(index)
     if len(index) == 0:
         return None
-    pos = np.searchsorted(index.asi8, to_timestamp(start).value, side="right") - 1
+    pos = index.searchsorted(to_timestamp(start), side="right") - 1
     return index[max(pos, 0)]
 
 

@@ -58,7 +58,7 @@ def split_factor_after(tickers, dates, events):
     on a split's ex-date is already at the post-split price and quantity, so that split is not applied.
     """
     tickers = np.asarray(tickers, dtype=object)
-    dates = normalize_dates(dates).asi8
+    dates = normalize_dates(dates)
     factors = np.ones(len(tickers))
     if events is None or len(events) == 0:
         return factors
@@ -67,9 +67,9 @@ def split_factor_after(tickers, dates, events):
         if not mask.any():
             continue
         group = group.sort_values("date", kind="stable")
-        event_days = normalize_dates(group["date"]).asi8
+        event_days = normalize_dates(group["date"])
         ratios = group["ratio"].to_numpy(dtype=float)
         # suffix[k] = product of ratios[k:], suffix[len] = 1
         suffix = np.append(np.cumprod(ratios[::-1])[::-1], 1.0)
-        factors[mask] = suffix[np.searchsorted(event_days, dates[mask], side="right")]
+        factors[mask] = suffix[event_days.searchsorted(dates[mask], side="right")]
     return factors
