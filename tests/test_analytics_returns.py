@@ -207,3 +207,28 @@ def test_a_range_starts_at_the_last_trading_day_on_or_before_its_start():
 def test_annualize_only_spans_of_a_year_or_more(total, days, expected):
     result = annualize(total, days)
     assert result == (None if expected is None else pytest.approx(expected))
+
+
+mixed = st.lists(st.tuples(st.integers(0, 4000), st.floats(-1e5, 1e5).filter(lambda a: abs(a) > 1e-3)),
+                 min_size=2, max_size=20)
+
+
+@settings(max_examples=80, deadline=None)
+@given(mixed)
+def test_xirr_on_any_flows_is_a_root_and_never_misses_one_the_oracle_finds(pairs):
+    # Flows with several sign changes can have several roots; ours is the one nearest the 10 % guess.
+    start = date(2012, 1, 1)
+    flows = [(start + timedelta(days=d), a) for d, a in pairs]
+    try:
+        expected = pyxirr.xirr([d for d, _ in flows], [a for _, a in flows])
+    except pyxirr.InvalidPaymentsError:
+        expected = None
+    ours = xirr(flows)
+    if ours is not None and ours > -0.9999:
+        frame = pd.DataFrame(flows, columns=["d", "a"]).groupby("d")["a"].sum()
+        t = np.array([(d - start).days for d in frame.index]) / 365
+        terms = frame.to_numpy() * np.exp(-np.log1p(ours) * (t - t.max()))
+        assert abs(terms.sum()) <= 1e-7 * np.abs(terms).sum()
+    if expected is not None and np.isfinite(expected) and expected > -0.9999:
+        assert ours is not None
+        assert abs(np.log1p(ours) - np.log1p(0.1)) <= abs(np.log1p(expected) - np.log1p(0.1)) + 1e-7
