@@ -39,7 +39,8 @@ def make_file(rows, seed=1):
         if roll < 0.15 and held[ticker] > 1:
             qty = rng.randint(1, held[ticker])
             held[ticker] -= qty
-            lines.append(f"{day},SELL,{ticker},{qty},{rng.uniform(20, 900):.2f},{rng.choice(['0', '0.99', '4.95'])},USD,")
+            fees = rng.choice(["0", "0.99", "4.95"])
+            lines.append(f"{day},SELL,{ticker},{qty},{rng.uniform(20, 900):.2f},{fees},USD,")
         elif roll < 0.25:
             lines.append(f"{day},DIVIDEND,{ticker},1,{rng.uniform(1, 80):.2f},0,USD,Dividend {i}")
         elif roll < 0.27:
