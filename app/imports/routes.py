@@ -55,6 +55,7 @@ def upload_page(portfolio, form, status=200):
 @bp.route("/portfolios/<int:portfolio_id>/import", methods=["GET", "POST"])
 @login_required
 def upload(portfolio_id):
+    """Show the upload form and past imports; on a post, show the preview of the file."""
     portfolio = get_owned_portfolio(portfolio_id)
     form = UploadForm()
     if not form.validate_on_submit():
@@ -75,6 +76,7 @@ def upload(portfolio_id):
 @bp.route("/portfolios/<int:portfolio_id>/import/confirm", methods=["POST"])
 @login_required
 def confirm(portfolio_id):
+    """Import the previewed file, all of its new rows in one transaction."""
     portfolio = get_owned_portfolio(portfolio_id)
     form = ConfirmForm()
     back = url_for("imports.upload", portfolio_id=portfolio.id)
@@ -95,6 +97,7 @@ def confirm(portfolio_id):
 @bp.route("/portfolios/<int:portfolio_id>/imports/<int:batch_id>/undo", methods=["POST"])
 @login_required
 def undo(portfolio_id, batch_id):
+    """Remove the rows one import added."""
     portfolio = get_owned_portfolio(portfolio_id)
     batch = get_owned_batch(portfolio, batch_id)
     try:
@@ -109,6 +112,7 @@ def undo(portfolio_id, batch_id):
 @bp.route("/portfolios/<int:portfolio_id>/export.csv")
 @login_required
 def export(portfolio_id):
+    """Download the portfolio's transactions in Folio's own CSV format."""
     portfolio = get_owned_portfolio(portfolio_id)
     slug = re.sub(r"[^A-Za-z0-9]+", "-", portfolio.name).strip("-").lower() or "portfolio"
     # The BOM makes Excel read the file as UTF-8; our import reads it either way.
@@ -120,6 +124,7 @@ def export(portfolio_id):
 
 @bp.errorhandler(413)
 def too_large(error):
+    """Say which limit an upload went over."""
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     if request.content_length and limit and request.content_length <= limit:
         message = "The pasted text is too long: save it as a file and upload that instead."
