@@ -10,26 +10,44 @@ import pandas as pd
 
 
 def normalize_dates(values):
-    """Turn dates, strings or timestamps (tz-aware or not) into a tz-naive midnight DatetimeIndex."""
-    idx = pd.DatetimeIndex(pd.to_datetime(values))
-    if idx.tz is not None:
-        idx = idx.tz_localize(None)
-    return idx.normalize().as_unit("ns")
+    """Turn dates, strings or timestamps (tz-aware or not) into a tz-naive midnight DatetimeIndex (unit ns)."""
+    if not isinstance(values, pd.DatetimeIndex):
+        values = pd.DatetimeIndex(pd.to_datetime(values))
+    if values.tz is not None:
+        values = values.tz_localize(None)
+    # Flooring through numpy's day unit avoids DatetimeIndex.normalize's costly frequency inference.
+    days = values.to_numpy().astype("datetime64[D]").astype("datetime64[ns]")
+    return pd.DatetimeIndex(days)
 
 
 def to_timestamp(value):
     """Turn one date-like value into a tz-naive midnight Timestamp (None stays None)."""
     if value is None:
         return None
-    return normalize_dates([value])[0]
+    stamp = pd.Timestamp(value)
+    if stamp.tz is not None:
+        stamp = stamp.tz_localize(None)
+    return stamp.normalize().as_unit("ns")
+
+
+def _is_clean(index):
+    """Whether an index is already tz-naive, ns, midnight-only, strictly increasing."""
+    return (isinstance(index, pd.DatetimeIndex) and index.tz is None and index.dtype == "datetime64[ns]"
+            and index.is_monotonic_increasing and index.is_unique
+            and not (index.asi8 % 86_400_000_000_000).any())
 
 
 def clean_frame(frame):
-    """Return a copy of a date-indexed frame with a sorted, tz-naive, midnight index and unique dates."""
+    """Return the date-indexed frame with a sorted, tz-naive, midnight index and unique dates (last one kept).
+
+    The frame itself is returned when it is already so: callers never modify it.
+    """
     if frame is None:
         return pd.DataFrame(index=pd.DatetimeIndex([], dtype="datetime64[ns]"))
     if isinstance(frame, pd.Series):
         frame = frame.to_frame()
+    if _is_clean(frame.index):
+        return frame
     frame = frame.copy()
     frame.index = normalize_dates(frame.index)
     frame = frame[~frame.index.duplicated(keep="last")]
@@ -64,7 +82,7 @@ def trading_index(price_index, first, last, extra_dates=()):
     added so that they still count; earlier non-trading event dates move to the next trading day.
     """
     days = normalize_dates(price_index).unique().sort_values()
-    extra = normalize_dates(list(extra_dates))
+    extra = normalize_dates(extra_dates)
     if len(days):
         extra = extra[extra > days[-1]]
     days = days.union(extra)

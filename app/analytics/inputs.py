@@ -27,8 +27,8 @@ def normalize_trades(trades, currencies=None, base="USD"):
 
     Decimal, string or missing numbers become floats (missing price and fees are 0); a row without a
     currency takes its ticker's quote currency from `currencies`, else `base`. Rows are ordered by
-    date, then splits, buys, dividends, fees, sells, then input order. Rows with no date, no ticker
-    or an unknown type are dropped.
+    date, then splits, buys, dividends, fees, sells, then input order. Rows with no date or an unknown
+    type are dropped, and so are buys, sells and splits without a ticker (a fee or dividend may have none).
     """
     if trades is None:
         trades = pd.DataFrame(columns=TRADE_COLUMNS)
@@ -38,25 +38,38 @@ def normalize_trades(trades, currencies=None, base="USD"):
     if missing:
         trades = trades.assign(**dict.fromkeys(missing))
     currencies = currencies or {}
-    frame = pd.DataFrame(index=range(len(trades)))
-    frame["ticker"] = trades["ticker"].astype("string").str.strip().to_numpy()
-    frame["type"] = trades["type"].astype("string").str.strip().str.upper().to_numpy()
-    frame["trade_date"] = normalize_dates(trades["trade_date"]) if len(trades) else pd.DatetimeIndex([])
-    for column, default in (("quantity", 0.0), ("price", 0.0), ("fees", 0.0)):
-        values = trades[column] if column in trades.columns else pd.Series(default, index=trades.index)
-        frame[column] = pd.to_numeric(values.astype(object), errors="coerce").to_numpy(dtype=float)
-        frame[column] = frame[column].fillna(default)
-    if "currency" in trades.columns:
-        currency = trades["currency"].astype(object).to_numpy()
+    n = len(trades)
+    ticker = np.array([_text(t) or "" for t in trades["ticker"].to_numpy(dtype=object)], dtype=object)
+    kind = np.array([(_text(k) or "").upper() for k in trades["type"].to_numpy(dtype=object)], dtype=object)
+    day = normalize_dates(trades["trade_date"]) if n else pd.DatetimeIndex([], dtype="datetime64[ns]")
+    numbers = {c: _floats(trades[c] if c in trades.columns else None, n) for c in ("quantity", "price", "fees")}
+    given = trades["currency"].to_numpy(dtype=object) if "currency" in trades.columns else np.full(n, None)
+    currency = np.array([_text(c) or currencies.get(t) or base for c, t in zip(given, ticker, strict=True)],
+                        dtype=object)
+    rank = np.array([TYPE_RANK.get(k, -1) for k in kind])
+    # A buy, sell or split needs a ticker; a fee or dividend may be the account's own.
+    keep = np.flatnonzero(((ticker != "") | (rank == TYPE_RANK["FEE"]) | (rank == TYPE_RANK["DIVIDEND"]))
+                          & ~day.isna() & (rank >= 0))
+    order = keep[np.lexsort((keep, rank[keep], day.asi8[keep]))]
+    return pd.DataFrame({"ticker": ticker[order], "type": kind[order], "trade_date": day[order],
+                         "quantity": numbers["quantity"][order], "price": numbers["price"][order],
+                         "fees": numbers["fees"][order], "currency": currency[order]})
+
+
+def _text(value):
+    """A stripped string, or None for a missing or blank value."""
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return None
+    return str(value).strip() or None
+
+
+def _floats(values, n):
+    """A column as floats: Decimal and numeric strings converted, anything unreadable or missing is 0."""
+    if values is None:
+        return np.zeros(n)
+    if values.dtype.kind in "fiu":
+        out = values.to_numpy(dtype=float, copy=True)
     else:
-        currency = np.full(len(trades), None, dtype=object)
-    frame["currency"] = [
-        c.strip() if isinstance(c, str) and c.strip() else currencies.get(t, base) or base
-        for c, t in zip(currency, frame["ticker"], strict=True)
-    ]
-    frame = frame[frame["ticker"].notna() & frame["trade_date"].notna() & frame["type"].isin(list(TYPE_RANK))]
-    frame = frame.assign(ticker=frame["ticker"].astype(object), type=frame["type"].astype(object))
-    frame["_rank"] = frame["type"].map(TYPE_RANK)
-    frame["_order"] = np.arange(len(frame))
-    frame = frame.sort_values(["trade_date", "_rank", "_order"], kind="stable")
-    return frame.drop(columns=["_rank", "_order"]).reset_index(drop=True)
+        out = pd.to_numeric(values.astype(object), errors="coerce").to_numpy(dtype=float, copy=True)
+    out[~np.isfinite(out)] = 0.0
+    return out

@@ -13,7 +13,7 @@ Conventions, for a frame with value, prev_value, flow_in, flow_out and income (=
 import numpy as np
 import pandas as pd
 
-from app.analytics.xirr import DAYS_PER_YEAR, xirr
+from app.analytics.xirr import DAYS_PER_YEAR, xirr_arrays
 
 
 def column(daily, name):
@@ -123,6 +123,8 @@ def range_cashflows(daily, end_value=None):
 
 def mwr(daily, end_value=None):
     """Money-weighted return: the annual XIRR of range_cashflows(daily, end_value); None without a root."""
-    if end_value is not None and not np.isfinite(end_value):
+    if len(daily) == 0 or (end_value is not None and not np.isfinite(end_value)):
         return None
-    return xirr(range_cashflows(daily, end_value))
+    final = column(daily, "value")[-1] if end_value is None else end_value
+    amounts = np.append(-contributions(daily), final)
+    return xirr_arrays(daily.index.append(daily.index[-1:]), amounts)

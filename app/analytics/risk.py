@@ -50,6 +50,10 @@ def sharpe(returns, risk_free=0.0):
 
 def _paired(a, b):
     """The days on which both return series have a number."""
+    if isinstance(a, pd.Series) and isinstance(b, pd.Series) and a.index.equals(b.index):
+        frame = np.column_stack((a.to_numpy(dtype=float), b.to_numpy(dtype=float)))
+        frame = frame[np.isfinite(frame).all(axis=1)]
+        return frame[:, 0], frame[:, 1]
     frame = pd.concat([pd.Series(a), pd.Series(b)], axis=1, join="inner").to_numpy(dtype=float)
     frame = frame[np.isfinite(frame).all(axis=1)]
     return frame[:, 0], frame[:, 1]

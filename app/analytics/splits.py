@@ -22,33 +22,29 @@ def split_events(trades, splits=None):
     without stored events uses its SPLIT trades (quantity = ratio). Duplicates on a date count once.
     """
     stored = _stored_events(splits)
-    user = pd.DataFrame(columns=EVENT_COLUMNS)
+    rows = {}
+    for ticker, day, ratio in stored:
+        rows.setdefault((ticker, day), ratio)
     if trades is not None and len(trades):
-        rows = trades[trades["type"] == "SPLIT"]
-        user = pd.DataFrame(
-            {"ticker": rows["ticker"].to_numpy(), "date": rows["trade_date"].to_numpy(),
-             "ratio": rows["quantity"].to_numpy(dtype=float)}
-        )
-        user = user[~user["ticker"].isin(set(stored["ticker"]))]
-    frames = [f for f in (stored, user) if len(f)]
-    if not frames:
-        return pd.DataFrame({"ticker": pd.Series(dtype=object), "date": pd.Series(dtype="datetime64[ns]"),
-                             "ratio": pd.Series(dtype=float)})
-    events = pd.concat(frames, ignore_index=True)
-    events = events[np.isfinite(events["ratio"]) & (events["ratio"] > 0)]
-    events = events.drop_duplicates(["ticker", "date"], keep="first")
-    return events.sort_values(["ticker", "date"], kind="stable").reset_index(drop=True)
+        user = trades[trades["type"] == "SPLIT"]
+        have_stored = {ticker for ticker, _, _ in stored}
+        for ticker, day, ratio in zip(user["ticker"], user["trade_date"], user["quantity"], strict=True):
+            if ticker not in have_stored:
+                rows.setdefault((ticker, day), float(ratio))
+    events = [(t, d, r) for (t, d), r in rows.items() if np.isfinite(r) and r > 0]
+    events.sort(key=lambda e: (e[0], e[1]))
+    return pd.DataFrame({"ticker": pd.Series([e[0] for e in events], dtype=object),
+                         "date": pd.DatetimeIndex([e[1] for e in events], dtype="datetime64[ns]"),
+                         "ratio": pd.Series([e[2] for e in events], dtype=float)})
 
 
 def _stored_events(splits):
-    """Normalise the stored split table: accept a `ratio` or a `value` column, dates as anything date-like."""
+    """The stored split table as (ticker, midnight Timestamp, ratio) tuples; a `value` column may stand for `ratio`."""
     if splits is None or len(splits) == 0:
-        return pd.DataFrame(columns=EVENT_COLUMNS)
+        return []
     ratio_col = "ratio" if "ratio" in splits.columns else "value"
-    return pd.DataFrame(
-        {"ticker": splits["ticker"].astype(str).to_numpy(), "date": normalize_dates(splits["date"]),
-         "ratio": pd.to_numeric(splits[ratio_col], errors="coerce").to_numpy(dtype=float)}
-    )
+    ratios = pd.to_numeric(splits[ratio_col], errors="coerce").to_numpy(dtype=float)
+    return list(zip(splits["ticker"].astype(str), normalize_dates(splits["date"]), ratios, strict=True))
 
 
 def split_factor_after(tickers, dates, events):
@@ -57,15 +53,17 @@ def split_factor_after(tickers, dates, events):
     factor = Π ratio(s) over splits s of the ticker with s.date > date; 1 when there are none. A trade
     on a split's ex-date is already at the post-split price and quantity, so that split is not applied.
     """
-    tickers = np.asarray(tickers, dtype=object)
-    dates = normalize_dates(dates)
+    tickers = pd.Index(np.asarray(tickers, dtype=object))
     factors = np.ones(len(tickers))
-    if events is None or len(events) == 0:
+    if events is None or len(events) == 0 or len(tickers) == 0:
         return factors
+    dates = normalize_dates(dates)
+    codes, names = pd.factorize(tickers)
     for ticker, group in events.groupby("ticker", sort=False):
-        mask = tickers == ticker
-        if not mask.any():
+        where = names.get_indexer([ticker])[0]
+        if where < 0:
             continue
+        mask = codes == where
         group = group.sort_values("date", kind="stable")
         event_days = normalize_dates(group["date"])
         ratios = group["ratio"].to_numpy(dtype=float)

@@ -24,7 +24,6 @@ from app.analytics.calendar import (
     carry_forward,
     clean_frame,
     event_positions,
-    normalize_dates,
     to_timestamp,
     trading_index,
 )
@@ -177,9 +176,18 @@ def _last_trade_price(days, width, rows, cols, prices):
     """A days × tickers matrix of each ticker's last trade price so far (NaN before its first trade)."""
     out = np.full((days, width), np.nan)
     if len(rows):
-        cells = pd.DataFrame({"r": rows, "c": cols, "p": prices}).drop_duplicates(["r", "c"], keep="last")
-        out[cells["r"].to_numpy(), cells["c"].to_numpy()] = cells["p"].to_numpy()
-    return pd.DataFrame(out).ffill().to_numpy()
+        cell = rows * width + cols
+        _, last = np.unique(cell[::-1], return_index=True)  # the last trade of a day in a ticker wins
+        last = len(cell) - 1 - last
+        out[rows[last], cols[last]] = prices[last]
+    return _ffill(out)
+
+
+def _ffill(matrix):
+    """Carry each column's last number down over NaNs (NaN stays before a column's first number)."""
+    seen = np.where(np.isnan(matrix), 0, np.arange(matrix.shape[0])[:, None])
+    np.maximum.accumulate(seen, axis=0, out=seen)
+    return matrix[seen, np.arange(matrix.shape[1])]
 
 
 def _yahoo_dividends(dividends, index, column, imported, shares, ticker_fx):
@@ -191,17 +199,16 @@ def _yahoo_dividends(dividends, index, column, imported, shares, ticker_fx):
     if dividends is None or len(dividends) == 0 or not column:
         return np.zeros(days)
     amount_col = "amount" if "amount" in dividends.columns else "value"
-    events = pd.DataFrame(
-        {"ticker": dividends["ticker"].astype(str).to_numpy(), "date": normalize_dates(dividends["date"]),
-         "amount": pd.to_numeric(dividends[amount_col], errors="coerce").to_numpy(dtype=float)}
-    ).drop_duplicates(["ticker", "date"], keep="last")
-    events = events[events["ticker"].isin(set(column) - imported) & np.isfinite(events["amount"])]
-    if events.empty:
-        return np.zeros(days)
-    rows = event_positions(index, events["date"])
-    cols = events["ticker"].map(column).to_numpy(dtype=int)
-    inside = (rows >= 1) & (rows < days)
-    rows, cols, amount = rows[inside], cols[inside], events["amount"].to_numpy()[inside]
+    wanted = pd.Index([t for t in column if t not in imported])
+    cols = wanted.get_indexer(dividends["ticker"].astype(str))
+    amount = pd.to_numeric(dividends[amount_col], errors="coerce").to_numpy(dtype=float)
+    rows = event_positions(index, dividends["date"])
+    inside = (cols >= 0) & (rows >= 1) & (rows < days) & np.isfinite(amount)
+    rows, amount = rows[inside], amount[inside]
+    cols = np.array([column[t] for t in wanted], dtype=int)[cols[inside]] if inside.any() else cols[inside]
+    # One event per ticker and day (a duplicated row must not pay twice).
+    _, first = np.unique(rows * shares.shape[1] + cols, return_index=True)
+    rows, cols, amount = rows[first], cols[first], amount[first]
     cash = shares[rows - 1, cols] * amount * ticker_fx[rows, cols]
     return np.bincount(rows, cash, minlength=days)
 

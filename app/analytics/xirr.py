@@ -30,9 +30,19 @@ def xirr(cashflows, guess=0.1):
     bracketing search in x = ln(1 + r) and bisection).
     """
     try:
-        times, amounts = _prepare(cashflows)
+        pairs = [(d, a) for d, a in cashflows]
+        if len(pairs) < 2:
+            return None
+        dates = _dates([p[0] for p in pairs])
+        amounts = pd.to_numeric(pd.Series([p[1] for p in pairs], dtype=object), errors="coerce")
+        return xirr_arrays(dates, amounts.to_numpy(dtype=float), guess)
     except (TypeError, ValueError, OverflowError, AttributeError, KeyError, IndexError):
         return None
+
+
+def xirr_arrays(dates, amounts, guess=0.1):
+    """xirr on a DatetimeIndex of dates and an array of amounts (same formula and conventions, no parsing)."""
+    times, amounts = _prepare(dates, amounts)
     if times is None:
         return None
     try:
@@ -47,24 +57,21 @@ def xirr(cashflows, guess=0.1):
     return rate if math.isfinite(rate) else None
 
 
-def _prepare(cashflows):
+def _prepare(dates, amounts):
     """Year fractions from the first date and amounts scaled to at most 1, one per day; None if no root can exist."""
-    pairs = [(d, a) for d, a in cashflows]
-    if len(pairs) < 2:
+    day = np.asarray(pd.DatetimeIndex(dates).as_unit("ns").asi8, dtype=np.int64)
+    amounts = np.asarray(amounts, dtype=float)
+    keep = (day != np.iinfo(np.int64).min) & np.isfinite(amounts)  # NaT is int64's minimum
+    day, amounts = day[keep] // 86_400_000_000_000, amounts[keep]
+    if len(day) < 2:
         return None, None
-    frame = pd.DataFrame({"date": _dates([p[0] for p in pairs]),
-                          "amount": pd.to_numeric(pd.Series([p[1] for p in pairs], dtype=object), errors="coerce")})
-    frame = frame.dropna()
-    frame = frame[np.isfinite(frame["amount"].to_numpy(dtype=float))]
-    if frame.empty:
-        return None, None
-    flows = frame.groupby("date")["amount"].sum().astype(float)
-    flows = flows[flows != 0.0]
+    unique, where = np.unique(day, return_inverse=True)
+    flows = np.bincount(where, amounts, minlength=len(unique))
+    nonzero = flows != 0.0
+    unique, flows = unique[nonzero], flows[nonzero]
     if len(flows) < 2 or (flows > 0).all() or (flows < 0).all():
         return None, None
-    days = (flows.index - flows.index[0]).days.to_numpy(dtype=float)
-    amounts = flows.to_numpy(dtype=float)
-    return days / DAYS_PER_YEAR, amounts / np.abs(amounts).max()
+    return (unique - unique[0]) / DAYS_PER_YEAR, flows / np.abs(flows).max()
 
 
 def _dates(values):
@@ -75,7 +82,7 @@ def _dates(values):
             parsed = pd.DatetimeIndex(pd.to_datetime(values))
         if parsed.tz is not None:
             parsed = parsed.tz_localize(None)
-        return parsed.normalize().as_unit("ns")
+        return parsed.as_unit("ns")
     except (TypeError, ValueError, OverflowError):
         return pd.DatetimeIndex([_one_date(v) for v in values]).as_unit("ns")
 
