@@ -6,7 +6,7 @@ from flask import Flask, jsonify, redirect, request, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
-from app import cli, errors, formatting, prices
+from app import cli, errors, formatting, jobs, prices
 from app.extensions import cache, compress, csrf, db, login_manager, migrate
 
 
@@ -26,6 +26,7 @@ def create_app(test_config=None, environ=None):
     formatting.register(app)
     cli.register(app)
     prices.init_app(app)
+    jobs.init_app(app)
     return app
 
 

@@ -51,6 +51,7 @@ def make_config(tmp_path, **overrides):
     """Test settings: no scheduler, a private cache, CSRF off unless a test turns it on."""
     settings = {
         "TESTING": True,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; production keeps scrypt
         "WTF_CSRF_ENABLED": False,
         "SCHEDULER_ENABLED": False,
         "CACHE_TYPE": "SimpleCache",

@@ -6,8 +6,7 @@ import json
 from flask import current_app, jsonify, request
 from flask_login import login_required
 
-from app.api import bp
-from app.api import charts
+from app.api import bp, charts
 from app.extensions import cache
 from app.portfolios.access import get_owned_portfolio
 from app.portfolios.dashboard import build_dashboard

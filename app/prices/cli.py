@@ -58,3 +58,14 @@ def status(tickers):
         as_of = market.session_label(ticker, quote.as_of) if quote.as_of else "-"
         click.echo(f"  {ticker:<12} {quote.status:<8} {price:>12} {quote.currency or '':<4} as of {as_of}"
                    f"{'  ' + quote.message if quote.message else ''}")
+
+
+@prices_cli.command("schedule")
+def schedule():
+    """Run the warm-up scheduler in the foreground (the `clock` process for large deployments)."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    from app.jobs import make_scheduler
+
+    click.echo("warm-up scheduler running; Ctrl-C to stop")
+    make_scheduler(current_app._get_current_object(), BlockingScheduler).start()

@@ -74,7 +74,7 @@
               datasets: [{ data: data.allocation.map(function (a) { return a.value; }),
                            backgroundColor: data.allocation.map(function (_, i) { return COLORS[i % COLORS.length]; }) }] },
       options: { responsive: true, maintainAspectRatio: false, animation: false,
-                 plugins: { legend: { position: "right" }, tooltip: { callbacks: { label: function (ctx) {
+                 plugins: { legend: { position: window.innerWidth < 640 ? "bottom" : "right" }, tooltip: { callbacks: { label: function (ctx) {
                    var a = data.allocation[ctx.dataIndex];
                    return a.ticker + ": " + money.format(a.value) + " (" + (a.weight * 100).toFixed(1) + "%)";
                  } } } } }

@@ -1,0 +1,197 @@
+"""The dashboard paints from the database and cache only; the chart API fills it in."""
+
+from datetime import date, datetime, timedelta
+
+import pytest
+import time_machine
+from sqlalchemy import event
+
+from app.extensions import db
+from app.prices import get_price_service
+from tests.conftest import make_portfolio, make_user
+from tests.yahoo_stub import Symbol
+
+EVENING = datetime(2026, 11, 17, 23, 0)  # Tuesday, after the close
+
+
+def trades_for(tickers, day=date(2025, 3, 3)):
+    return [(day, "BUY", t, 10, 100) for t in tickers]
+
+
+@pytest.fixture
+def signed_in(client, auth, app):
+    user = make_user()
+    auth.login()
+    return user
+
+
+def count_queries(app, fn):
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        result = fn()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return result, len(statements)
+
+
+def test_dashboard_with_yahoo_unreachable_and_empty_cache(client, signed_in, no_network):
+    portfolio = make_portfolio(signed_in, trades=trades_for(["AAPL", "MSFT"]))
+    resp = client.get(f"/portfolios/{portfolio.id}")
+    assert resp.status_code == 200
+    page = resp.data.decode()
+    assert 'id="holdings"' in page and "AAPL" in page and "MSFT" in page
+    assert page.count('class="placeholder"') == 3 and "Loading chart" in page
+    assert "fetching" in page
+    assert len(no_network.calls) == 0
+
+
+def test_dashboard_reads_holdings_in_a_fixed_number_of_queries(app, client, signed_in, no_network):
+    small = make_portfolio(signed_in, name="Small", trades=trades_for([f"S{i}" for i in range(3)]))
+    large = make_portfolio(signed_in, name="Large", trades=trades_for([f"L{i}" for i in range(60)]))
+    small_id, large_id = small.id, large.id
+    client.get(f"/portfolios/{small_id}")  # warm up lazy imports and the price service
+    db.session.remove()
+    _, few = count_queries(app, lambda: client.get(f"/portfolios/{small_id}"))
+    db.session.remove()
+    resp, many = count_queries(app, lambda: client.get(f"/portfolios/{large_id}"))
+    assert resp.status_code == 200
+    assert few == many, (few, many)
+
+
+@pytest.fixture
+def priced(app, signed_in, yahoo):
+    """A portfolio of AAPL and MSFT since March 2025 with prices stored, compared against SPY."""
+    yahoo.add(Symbol("AAPL"), Symbol("MSFT"), Symbol("SPY"), Symbol("QQQ", first_day=date(2026, 6, 1)))
+    portfolio = make_portfolio(signed_in, trades=trades_for(["AAPL", "MSFT"]))
+    with time_machine.travel(EVENING, tick=False):
+        get_price_service(app).warm(["AAPL", "MSFT", "SPY", "QQQ"], start=date(2025, 3, 3))
+    return portfolio
+
+
+def chart(client, portfolio, **params):
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return client.get(f"/api/chart-data/{portfolio.id}?{query}")
+
+
+@time_machine.travel(EVENING, tick=False)
+def test_chart_data_ready(client, priced, yahoo):
+    before = yahoo.chart_requests
+    resp = chart(client, priced, range="1Y", benchmarks="SPY")
+    assert resp.status_code == 200
+    data = resp.get_json()
+    assert data["status"] == "ready" and data["progress"]["ready"] == data["progress"]["total"]
+    assert len(data["dates"]) == len(data["value"]) == len(data["net_invested"]) == len(data["growth"]["SPY"])
+    assert data["growth"]["portfolio"][0] == 100 and data["growth"]["SPY"][0] == 100
+    assert data["net_invested"][-1] == 2000.0  # two buys of 10 × 100
+    assert {a["ticker"] for a in data["allocation"]} == {"AAPL", "MSFT"}
+    assert yahoo.chart_requests == before  # everything was in the database already
+
+
+@time_machine.travel(EVENING, tick=False)
+@pytest.mark.parametrize(("code", "days"), [("1M", 31), ("3M", 92), ("YTD", 322), ("1Y", 366), ("3Y", 1000),
+                                            ("5Y", 1000), ("MAX", 1000)])
+def test_each_range(client, priced, code, days):
+    data = chart(client, priced, range=code, benchmarks="SPY").get_json()
+    first, last = date.fromisoformat(data["dates"][0]), date.fromisoformat(data["dates"][-1])
+    assert last == date(2026, 11, 17)
+    assert (last - first).days <= days + 4
+    assert first >= date(2025, 3, 3)
+    if code in ("3Y", "5Y", "MAX"):
+        assert first == date(2025, 3, 3)  # never before the first trade
+
+
+@time_machine.travel(EVENING, tick=False)
+def test_unknown_range_is_a_clear_400(client, priced):
+    resp = chart(client, priced, range="2W")
+    assert resp.status_code == 400 and "Unknown range" in resp.get_json()["error"]
+
+
+@time_machine.travel(EVENING, tick=False)
+def test_unknown_benchmark_is_an_error_for_that_line_only(client, priced):
+    data = chart(client, priced, range="1Y", benchmarks="SPY,NOPE").get_json()
+    assert "SPY" in data["growth"] and "NOPE" not in data["growth"]
+    assert "does not know" in data["errors"]["NOPE"]
+
+
+@time_machine.travel(EVENING, tick=False)
+def test_benchmark_that_starts_later_is_drawn_from_its_first_day(client, priced):
+    data = chart(client, priced, range="MAX", benchmarks="QQQ").get_json()
+    first_qqq = next(i for i, v in enumerate(data["growth"]["QQQ"]) if v is not None)
+    assert data["dates"][first_qqq] == "2026-06-01" and data["growth"]["QQQ"][first_qqq] == 100
+    assert "only from 2026-06-01" in data["benchmarks"]["QQQ"]["note"]
+
+
+@time_machine.travel(EVENING, tick=False)
+def test_unchanged_answer_is_a_304(client, priced):
+    first = chart(client, priced, range="1Y")
+    etag = first.headers["ETag"]
+    again = client.get(f"/api/chart-data/{priced.id}?range=1Y", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    other = client.get(f"/api/chart-data/{priced.id}?range=3M", headers={"If-None-Match": etag})
+    assert other.status_code == 200
+
+
+@time_machine.travel(EVENING, tick=False)
+def test_chart_data_is_compressed(client, priced):
+    resp = client.get(f"/api/chart-data/{priced.id}?range=MAX", headers={"Accept-Encoding": "gzip"})
+    assert resp.headers["Content-Encoding"] == "gzip"
+
+
+def test_chart_data_warming_answers_202_with_progress(app_factory, yahoo):
+    app = app_factory(CHART_FETCH_BUDGET=0.2)
+    yahoo.add(Symbol("AAPL"), Symbol("SPY"))
+    yahoo.delay = 1.0
+    client = app.test_client()
+    with app.app_context():
+        portfolio = make_portfolio(make_user(), trades=trades_for(["AAPL"]))
+        client.post("/login", data={"email": "owner@example.com", "password": "correct-horse"})
+        with time_machine.travel(EVENING, tick=True):
+            resp = chart(client, portfolio, range="1Y", benchmarks="SPY")
+            assert resp.status_code == 202
+            data = resp.get_json()
+            assert data["status"] == "warming" and data["progress"]["total"] == 2
+            assert data["progress"]["ready"] < 2
+            service = get_price_service(app)
+            service.warm_in_background(["AAPL", "SPY"]).result(timeout=10)  # joins the fetch under way
+            resp = chart(client, portfolio, range="1Y", benchmarks="SPY")
+            assert resp.status_code == 200 and resp.get_json()["status"] == "ready"
+
+
+@time_machine.travel(EVENING, tick=False)
+def test_chart_data_stale_while_the_breaker_is_open(app, client, priced, yahoo):
+    get_price_service(app).source.breaker.open()
+    with time_machine.travel(EVENING + timedelta(days=1), tick=False):
+        before = yahoo.chart_requests
+        data = chart(client, priced, range="1Y", benchmarks="SPY").get_json()
+        assert data["status"] == "stale" and len(data["value"]) > 200
+        assert yahoo.chart_requests == before
+        page = client.get(f"/portfolios/{priced.id}").data.decode()
+        assert "Yahoo Finance is unreachable" in page and "stale since" in page
+
+
+@time_machine.travel(EVENING, tick=False)
+def test_holdings_json_matches_the_page(client, priced):
+    data = client.get(f"/api/portfolios/{priced.id}/holdings").get_json()
+    page = client.get(f"/portfolios/{priced.id}").data.decode()
+    assert {h["ticker"] for h in data["holdings"]} == {"AAPL", "MSFT"}
+    total = data["total_value"]
+    assert f"${total:,.2f}" in page
+    assert sum(h["weight"] for h in data["holdings"]) == pytest.approx(1.0)
+
+
+@time_machine.travel(EVENING, tick=False)
+def test_benchmarks_are_remembered_per_portfolio(client, priced):
+    client.post(f"/portfolios/{priced.id}/benchmarks", data={"benchmarks": "qqq, spy"})
+    assert 'data-benchmarks="QQQ,SPY"' in client.get(f"/portfolios/{priced.id}").data.decode()
+    data = client.get(f"/api/chart-data/{priced.id}?range=1Y").get_json()
+    assert set(data["growth"]) == {"portfolio", "QQQ", "SPY"}
+
+
+def test_api_answers_401_json_when_signed_out(client, app):
+    resp = client.get("/api/chart-data/1")
+    assert resp.status_code == 401 and resp.get_json()["error"]
