@@ -28,7 +28,7 @@ def race(database_url, redis, tmp_path):
         time.sleep(0.02)
     go.write_text(str(time.time() + 0.5))  # both schedulers fire at this same moment
     outputs = [p.communicate(timeout=60) for p in procs]
-    for proc, (out, err) in zip(procs, outputs, strict=True):
+    for proc, (_out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err
     results = sorted(out.strip().splitlines()[-1] for out, _ in outputs)
     return results, marker.read_text().splitlines() if marker.exists() else []
