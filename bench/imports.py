@@ -10,9 +10,13 @@ import random
 import sys
 import tempfile
 import time
+import uuid
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
+
+import sqlalchemy
+from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -21,6 +25,7 @@ from app.extensions import db  # noqa: E402
 from app.imports import service  # noqa: E402
 from app.imports.reader import parse_text  # noqa: E402
 from app.models import ImportBatch, Portfolio, Transaction, User  # noqa: E402
+from config import database_url  # noqa: E402
 
 TICKERS = ["AAPL", "MSFT", "NVDA", "AMZN", "GOOGL", "META", "BRK.B", "JPM", "V", "VTI", "SPY", "QQQ", "SCHD",
            "VOD.L", "SAP.DE", "ASML.AS", "TSM", "AMD", "NFLX", "COST"]
@@ -59,10 +64,34 @@ def timed(label, results):
     results.append((label, time.perf_counter() - start))
 
 
+@contextmanager
+def throwaway_database():
+    """Yield the URL of a new database: a SQLite file, or with DATABASE_URL a PostgreSQL database dropped after."""
+    raw = os.environ.get("DATABASE_URL", "")
+    if not raw.startswith(("postgres://", "postgresql")):
+        yield f"sqlite:///{tempfile.mkdtemp(prefix='folio-bench-')}/bench.sqlite3"
+        return
+    base = database_url(raw)
+    name = f"folio_bench_{uuid.uuid4().hex[:8]}"
+    admin = sqlalchemy.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
 def main(rows=20000):
     """Build a throwaway database, import a `rows`-row file, print the seconds each step took."""
-    folder = tempfile.mkdtemp(prefix="folio-bench-")
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{folder}/bench.sqlite3"
+    with throwaway_database() as url:
+        run(url, rows)
+
+
+def run(url, rows):
+    """Time each step of importing a `rows`-row file into the database at `url`."""
     app = create_app(
         {"TESTING": True, "WTF_CSRF_ENABLED": False, "SCHEDULER_ENABLED": False, "CACHE_TYPE": "SimpleCache",
          "SESSION_COOKIE_SECURE": False, "IMPORT_MAX_ROWS": max(rows, 20000)},
@@ -107,12 +136,8 @@ def main(rows=20000):
         assert saved == rows == batch.imported_count, (saved, batch.imported_count)
         with timed("undo", results):
             service.undo(batch)
-        if os.environ.get("DATABASE_URL"):
-            db.session.execute(db.delete(Transaction))
-            db.session.execute(db.delete(ImportBatch))
-            db.session.execute(db.delete(Portfolio))
-            db.session.execute(db.delete(User).where(User.email == email))
-            db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
     backend = "PostgreSQL" if url.startswith("postgres") else "SQLite"
     print(f"{rows:,} rows, {len(text.encode()) / 1e6:.2f} MB, {backend}")
     for label, seconds in results:
