@@ -213,19 +213,28 @@ def test_holidays_are_carried_forward_and_nothing_is_back_filled():
     # before that it is valued at its trade price (50), never at a later close.
     prices = pd.DataFrame({"BBB": [10, np.nan, 12, 12], "CCC": [np.nan, np.nan, 60, 60]}, index=DAYS, dtype=float)
     trades = frame(trade(DAYS[0], "BUY", 1, 10, ticker="BBB"), trade(DAYS[0], "BUY", 1, 50, ticker="CCC"))
-    values = holdings_values(trades, prices, None, {}, None)
+    values = holdings_values(trades, prices, None, None, {}, None)
     assert values["BBB"].tolist() == [10, 10, 12, 12]
     assert values["CCC"].tolist() == [50, 50, 60, 60]
 
 
 def test_a_weekend_trade_counts_on_the_next_trading_day_and_a_trade_after_the_last_close_still_counts():
-    prices = closes(AAA=[100, 100, 100, 100])
-    trades = frame(trade("2023-12-30", "BUY", 1, 100), trade("2024-01-08", "BUY", 1, 100))  # Saturday; next Monday
+    days = pd.bdate_range("2024-01-01", periods=6)  # Mon 1 … Mon 8 January
+    prices = pd.DataFrame({"AAA": [100.0] * 6}, index=days)
+    trades = frame(trade("2024-01-01", "BUY", 1, 100), trade("2024-01-06", "BUY", 1, 100),  # a Saturday
+                   trade("2024-01-10", "BUY", 1, 100))  # after the last close
     daily = portfolio_daily(trades, prices)
-    assert daily.index[0] == DAYS[0]
-    assert daily["flow_in"].iloc[0] == 100
-    assert daily.index[-1] == pd.Timestamp("2024-01-08")
-    assert daily["value"].iloc[-1] == 200  # the last close carried forward
+    assert daily.loc["2024-01-08", "flow_in"] == 100
+    assert pd.Timestamp("2024-01-06") not in daily.index
+    assert daily.index[-1] == pd.Timestamp("2024-01-10")
+    assert daily["value"].iloc[-1] == 300  # the last close carried forward
+
+
+def test_trades_older_than_the_price_history_count_on_their_own_day():
+    # Prices start on 3 January; the buy was on 28 December at 90: it is valued at 90 until the first close.
+    daily = portfolio_daily(frame(trade("2023-12-28", "BUY", 1, 90)), closes(AAA=[100, 100, 110, 120]).iloc[2:])
+    assert list(daily.index) == [pd.Timestamp("2023-12-28"), DAYS[2], DAYS[3]]
+    assert daily["value"].tolist() == [90, 110, 120]
 
 
 def test_start_and_end_cut_the_frame_but_keep_the_history_before_it():

@@ -60,11 +60,23 @@ def carry_forward(frame, index):
     value(t) = frame[max{s ≤ t : frame[s] is a number}], NaN before a column's first number (no back-fill).
     Quotes dated before index[0] still seed the first rows.
     """
-    index = pd.DatetimeIndex(index)
-    if frame.empty:
+    index = normalize_dates(index)
+    frame = clean_frame(frame)
+    if frame.empty or frame.shape[1] == 0:
         return frame.reindex(index)
-    union = frame.index.union(index)
-    return frame.reindex(union).ffill().reindex(index)
+    filled = ffill_rows(frame.to_numpy(dtype=float))
+    last = frame.index.searchsorted(index, side="right") - 1  # the last quote day on or before each day
+    out = filled[np.maximum(last, 0)]
+    out[last < 0] = np.nan
+    return pd.DataFrame(out, index=index, columns=frame.columns, copy=False)
+
+
+def ffill_rows(matrix):
+    """Carry each column's last number down over NaNs; NaN stays before a column's first number."""
+    matrix = np.asarray(matrix, dtype=float)
+    if matrix.ndim == 1:
+        return ffill_rows(matrix[:, None])[:, 0]
+    return pd.DataFrame(matrix, copy=False).ffill().to_numpy()
 
 
 def event_positions(index, dates):
@@ -78,14 +90,15 @@ def event_positions(index, dates):
 def trading_index(price_index, first, last, extra_dates=()):
     """The trading days from `first` to `last`: the price index's days, plus any `extra_dates` after its end.
 
-    Event dates that fall after the last priced day (a trade entered today, before today's bar) are
-    added so that they still count; earlier non-trading event dates move to the next trading day.
+    Event dates outside the priced days (a trade entered today, before today's bar; trades older than
+    the price history) are added so that they count on their own day; an event on a non-trading day
+    inside the price history moves to the next trading day.
     """
     days = normalize_dates(price_index).unique().sort_values()
     extra = normalize_dates(extra_dates)
     if len(days):
-        extra = extra[extra > days[-1]]
-    days = days.union(extra)
+        extra = extra[(extra > days[-1]) | (extra < days[0])]
+    days = days.union(extra.unique())
     if not (days >= first).any():
         days = days.union(pd.DatetimeIndex([first]))
     return days[(days >= first) & (days <= last)]

@@ -114,5 +114,5 @@ def to_base(prices, currencies, fx, base="USD"):
     codes = [currencies.get(t, base) or base for t in prices.columns]
     rates = fx_rates(codes, fx, base, prices.index)
     factors = rates[codes].to_numpy() if len(codes) else np.empty((len(prices), 0))
-    return pd.DataFrame(prices.to_numpy(dtype=float) * factors, index=prices.index, columns=prices.columns)
+    return pd.DataFrame(prices.to_numpy(dtype=float) * factors, index=prices.index, columns=prices.columns, copy=False)
 

@@ -53,20 +53,24 @@ def split_factor_after(tickers, dates, events):
     factor = Π ratio(s) over splits s of the ticker with s.date > date; 1 when there are none. A trade
     on a split's ex-date is already at the post-split price and quantity, so that split is not applied.
     """
-    tickers = pd.Index(np.asarray(tickers, dtype=object))
+    tickers = np.asarray(tickers, dtype=object)
     factors = np.ones(len(tickers))
     if events is None or len(events) == 0 or len(tickers) == 0:
         return factors
     dates = normalize_dates(dates)
     codes, names = pd.factorize(tickers)
-    for ticker, group in events.groupby("ticker", sort=False):
+    names = pd.Index(names)
+    events = events.sort_values(["ticker", "date"], kind="stable")
+    event_tickers = events["ticker"].to_numpy(dtype=object)
+    event_dates = normalize_dates(events["date"])
+    event_ratios = events["ratio"].to_numpy(dtype=float)
+    for ticker in dict.fromkeys(event_tickers):
         where = names.get_indexer([ticker])[0]
         if where < 0:
             continue
         mask = codes == where
-        group = group.sort_values("date", kind="stable")
-        event_days = normalize_dates(group["date"])
-        ratios = group["ratio"].to_numpy(dtype=float)
+        own = event_tickers == ticker
+        event_days, ratios = event_dates[own], event_ratios[own]
         # suffix[k] = product of ratios[k:], suffix[len] = 1
         suffix = np.append(np.cumprod(ratios[::-1])[::-1], 1.0)
         factors[mask] = suffix[event_days.searchsorted(dates[mask], side="right")]

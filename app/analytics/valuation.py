@@ -6,8 +6,9 @@ owner from sales, dividends are paid out to the owner, and fees are paid by the 
 - flow_in   (external inflow)  = Σ BUY  (quantity × price + fees) × fx(trade currency, day)
 - flow_out  (external outflow) = Σ SELL (quantity × price − fees) × fx(trade currency, day)
 - dividends (income paid out)  = Σ imported DIVIDEND (quantity × price − fees) × fx, or, for a ticker
-  with no imported dividend row at all, Σ Yahoo dividend per share × shares held at the close
-  before the ex-date × fx(ticker currency, ex-date); never both for one ticker
+  with no imported dividend row at all, Σ Yahoo dividend per share (split-adjusted, in the ticker's
+  quote currency: pence for GBp) × shares held at the close before the ex-date × fx(ticker currency,
+  ex-date); never both for one ticker
 - fees      (paid by the owner) = Σ FEE (quantity × price + fees) × fx
 - value_t   = Σ_tickers shares_t × close_t × fx(ticker currency, t), shares in today's split units
 
@@ -24,6 +25,7 @@ from app.analytics.calendar import (
     carry_forward,
     clean_frame,
     event_positions,
+    ffill_rows,
     to_timestamp,
     trading_index,
 )
@@ -81,7 +83,9 @@ def portfolio_valuation(trades, closes, splits=None, dividends=None, currencies=
     pos = np.minimum(event_positions(index, active["trade_date"]), days - 1)
     kind = active["type"].to_numpy()
     is_position = (kind == "BUY") | (kind == "SELL")
-    tickers = list(dict.fromkeys(active.loc[is_position, "ticker"]))
+    p_tickers = active["ticker"].to_numpy(dtype=object)[is_position]
+    p_cols, uniques = pd.factorize(p_tickers)  # columns in order of first trade
+    tickers = list(uniques)
     column = {t: i for i, t in enumerate(tickers)}
 
     ticker_codes = [currencies.get(t) or base_currency for t in tickers]
@@ -98,8 +102,7 @@ def portfolio_valuation(trades, closes, splits=None, dividends=None, currencies=
 
     # Shares, in today's split units.
     p_rows = pos[is_position]
-    p_cols = np.array([column[t] for t in active.loc[is_position, "ticker"]], dtype=int)
-    factor = split_factor_after(active.loc[is_position, "ticker"], active.loc[is_position, "trade_date"],
+    factor = split_factor_after(p_tickers, pd.DatetimeIndex(active["trade_date"])[is_position],
                                 split_events(trades, splits))
     signed = np.where(kind[is_position] == "BUY", 1.0, -1.0) * quantity[is_position] * factor
     shares = np.zeros((days, len(tickers)))
@@ -108,8 +111,12 @@ def portfolio_valuation(trades, closes, splits=None, dividends=None, currencies=
     shares[np.abs(shares) < DUST] = 0.0
 
     # Prices in base currency: the close carried forward, else the last trade price.
-    priced = [t for t in tickers if t in closes.columns]
-    close = carry_forward(closes[priced], index).reindex(columns=tickers).to_numpy(dtype=float) * ticker_fx
+    where = closes.columns.get_indexer(tickers) if len(closes.columns) else np.full(len(tickers), -1)
+    close = np.full((days, len(tickers)), np.nan)
+    if (where >= 0).any():
+        quoted = carry_forward(closes.iloc[:, where[where >= 0]], index).to_numpy()
+        close[:, where >= 0] = quoted
+    close *= ticker_fx
     fallback = _last_trade_price(days, len(tickers), p_rows, p_cols,
                                  price[is_position] * trade_fx[is_position] / factor)
     missing_close = np.isnan(close)
@@ -136,8 +143,8 @@ def portfolio_valuation(trades, closes, splits=None, dividends=None, currencies=
     keep = _window(index, to_timestamp(start), end_ts)
     return Valuation(
         daily=daily[keep],
-        holdings=pd.DataFrame(holding, index=index, columns=tickers)[keep],
-        quantities=pd.DataFrame(shares, index=index, columns=tickers)[keep],
+        holdings=pd.DataFrame(holding[keep], index=index[keep], columns=tickers, copy=False),
+        quantities=pd.DataFrame(shares[keep], index=index[keep], columns=tickers, copy=False),
         unpriced=unpriced,
     )
 
@@ -154,12 +161,14 @@ def portfolio_daily(trades, closes, splits=None, dividends=None, currencies=None
     return portfolio_valuation(trades, closes, splits, dividends, currencies, fx, base_currency, start, end).daily
 
 
-def holdings_values(trades, closes, splits=None, currencies=None, fx=None, base_currency="USD", start=None, end=None):
+def holdings_values(trades, closes, splits=None, dividends=None, currencies=None, fx=None, base_currency="USD",
+                    start=None, end=None):
     """Return each ticker's base-currency value per day (days × tickers); `.iloc[-1]` is the allocation today.
 
     value_t(ticker) = shares_t × close_t × fx_t, shares in split-adjusted units (see portfolio_valuation).
+    Takes the same arguments as portfolio_daily (`dividends` does not change the values).
     """
-    return portfolio_valuation(trades, closes, splits, None, currencies, fx, base_currency, start, end).holdings
+    return portfolio_valuation(trades, closes, splits, dividends, currencies, fx, base_currency, start, end).holdings
 
 
 def _window(index, start, end):
@@ -180,14 +189,7 @@ def _last_trade_price(days, width, rows, cols, prices):
         _, last = np.unique(cell[::-1], return_index=True)  # the last trade of a day in a ticker wins
         last = len(cell) - 1 - last
         out[rows[last], cols[last]] = prices[last]
-    return _ffill(out)
-
-
-def _ffill(matrix):
-    """Carry each column's last number down over NaNs (NaN stays before a column's first number)."""
-    seen = np.where(np.isnan(matrix), 0, np.arange(matrix.shape[0])[:, None])
-    np.maximum.accumulate(seen, axis=0, out=seen)
-    return matrix[seen, np.arange(matrix.shape[1])]
+    return ffill_rows(out)
 
 
 def _yahoo_dividends(dividends, index, column, imported, shares, ticker_fx):
