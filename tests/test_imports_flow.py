@@ -260,6 +260,19 @@ def test_long_files_travel_in_several_form_fields(app_factory):
         assert Transaction.query.count() == 3000
 
 
+def test_a_file_whose_confirmation_would_not_fit_says_so(app_factory):
+    app = app_factory(MAX_CONTENT_LENGTH=80_000)
+    client = app.test_client()
+    with app.app_context():
+        owner = make_user()
+        target = make_portfolio(owner)
+        client.post("/login", data={"email": owner.email, "password": "correct-horse"})
+        rng = random.Random(3)
+        lines = [f"2024-01-02,BUY,AAPL,1,1,0,USD,{base64.b64encode(rng.randbytes(30)).decode()}" for _ in range(800)]
+        page = upload(client, target.id, HEADER + "\n".join(lines)).get_data(as_text=True)
+        assert "too large to confirm from the browser" in page and confirm_fields(page) is None
+
+
 def test_upload_size_limit_answers_413_in_words(app_factory):
     app = app_factory(MAX_CONTENT_LENGTH=2048)
     client = app.test_client()

@@ -67,9 +67,12 @@ def upload(portfolio_id):
         form.file.errors = [str(exc)]
         return upload_page(portfolio, form, 400)
     confirm = ConfirmForm(file_hash=preview.file_hash, filename=preview.filename, format=preview.format.name)
+    payload = pack(text, piece_size()) if preview.can_commit else []
+    # The confirmation carries the file back compressed; one that would not fit in a request cannot be confirmed.
+    too_big = sum(map(len, payload)) > current_app.config["MAX_CONTENT_LENGTH"] - 65536
     return render_template(
         "imports/preview.html", portfolio=portfolio, preview=preview, form=confirm,
-        rows=shown_rows(preview.rows), payload=pack(text, piece_size()) if preview.can_commit else [],
+        rows=shown_rows(preview.rows), payload=[] if too_big else payload, too_big=too_big,
     )
 
 
