@@ -64,11 +64,17 @@ def carry_forward(frame, index):
     frame = clean_frame(frame)
     if frame.empty or frame.shape[1] == 0:
         return frame.reindex(index)
-    filled = ffill_rows(frame.to_numpy(dtype=float))
-    last = frame.index.searchsorted(index, side="right") - 1  # the last quote day on or before each day
+    out = carry_forward_values(frame.index, frame.to_numpy(dtype=float), index)
+    return pd.DataFrame(out, index=index, columns=frame.columns, copy=False)
+
+
+def carry_forward_values(source_index, values, index):
+    """carry_forward on a bare matrix: rows dated by a sorted, unique `source_index`, moved onto `index`."""
+    filled = ffill_rows(values)
+    last = source_index.searchsorted(index, side="right") - 1  # the last quote day on or before each day
     out = filled[np.maximum(last, 0)]
     out[last < 0] = np.nan
-    return pd.DataFrame(out, index=index, columns=frame.columns, copy=False)
+    return out
 
 
 def ffill_rows(matrix):

@@ -12,7 +12,7 @@ owner from sales, dividends are paid out to the owner, and fees are paid by the 
 - fees      (paid by the owner) = Σ FEE (quantity × price + fees) × fx
 - value_t   = Σ_tickers shares_t × close_t × fx(ticker currency, t), shares in today's split units
 
-All of it is vectorised: one matrix of days × tickers, filled with np.add.at and cumulated with
+All of it is vectorised: one matrix of days × tickers, filled with np.bincount and cumulated with
 cumsum; loops run only over tickers that have split events and over distinct currencies.
 """
 
@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from app.analytics.calendar import (
-    carry_forward,
+    carry_forward_values,
     clean_frame,
     event_positions,
     ffill_rows,
@@ -105,8 +105,8 @@ def portfolio_valuation(trades, closes, splits=None, dividends=None, currencies=
     factor = split_factor_after(p_tickers, pd.DatetimeIndex(active["trade_date"])[is_position],
                                 split_events(trades, splits))
     signed = np.where(kind[is_position] == "BUY", 1.0, -1.0) * quantity[is_position] * factor
-    shares = np.zeros((days, len(tickers)))
-    np.add.at(shares, (p_rows, p_cols), signed)
+    width = len(tickers)
+    shares = np.bincount(p_rows * width + p_cols, signed, minlength=days * width).reshape(days, width)
     shares = np.cumsum(shares, axis=0)
     shares[np.abs(shares) < DUST] = 0.0
 
@@ -114,8 +114,8 @@ def portfolio_valuation(trades, closes, splits=None, dividends=None, currencies=
     where = closes.columns.get_indexer(tickers) if len(closes.columns) else np.full(len(tickers), -1)
     close = np.full((days, len(tickers)), np.nan)
     if (where >= 0).any():
-        quoted = carry_forward(closes.iloc[:, where[where >= 0]], index).to_numpy()
-        close[:, where >= 0] = quoted
+        quoted = closes.to_numpy(dtype=float)[:, where[where >= 0]]
+        close[:, where >= 0] = carry_forward_values(closes.index, quoted, index)
     close *= ticker_fx
     fallback = _last_trade_price(days, len(tickers), p_rows, p_cols,
                                  price[is_position] * trade_fx[is_position] / factor)
