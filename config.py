@@ -99,5 +99,5 @@ def from_env(environ=None):
         "RISK_FREE_RATE": float(environ.get("RISK_FREE_RATE", 0)),
         "LOG_LEVEL": environ.get("LOG_LEVEL", "INFO").upper(),
     }
-    settings.update(cache_settings(redis_url, INSTANCE_DIR / "cache"))
+    settings.update(cache_settings(redis_url, environ.get("CACHE_DIR") or INSTANCE_DIR / "cache"))
     return settings

@@ -18,7 +18,7 @@ from app.analytics.performance import performance_table
 from app.analytics.ranges import range_bounds, slice_range
 from app.analytics.valuation import portfolio_valuation
 from app.portfolios.dashboard import first_trade_date
-from app.portfolios.service import to_trade, transactions_of
+from app.portfolios.service import trades_of, transactions_of
 from app.prices import market, store
 
 ALLOCATION_SLICES = 12  # the rest is one "Other" slice
@@ -46,7 +46,7 @@ class Prepared:
 
 def prepare(portfolio, benchmarks, price_service, budget):
     """Make sure prices are there (fetching at most `budget` seconds), then value the portfolio."""
-    trades = [to_trade(t) for t in transactions_of(portfolio.id)]
+    trades = trades_of(portfolio.id)
     base, _ = currency_unit(portfolio.base_currency)
     if not trades:
         return Prepared(status="ready", ready=0, total=0, base=base, benchmarks=benchmarks)

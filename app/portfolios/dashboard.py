@@ -5,7 +5,7 @@ from datetime import date
 
 from app.analytics.fx import currency_unit, pair_ticker
 from app.analytics.holdings import Trade, compute_holdings
-from app.portfolios.service import to_trade, transactions_of
+from app.portfolios.service import trades_of
 from app.prices import market, store
 
 
@@ -118,7 +118,7 @@ def age_label(quote, now):
 def build_dashboard(portfolio, price_service, now=None):
     """Holdings with prices, day change, gains and weights; totals in the base currency."""
     now = now or market.utcnow()
-    trades = [to_trade(t) for t in transactions_of(portfolio.id)]
+    trades = trades_of(portfolio.id)
     tickers = sorted({t.ticker for t in trades})
     splits, _ = store.read_actions(tickers) if tickers else (None, None)
     if splits is not None and len(splits):

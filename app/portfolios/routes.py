@@ -16,6 +16,12 @@ def home():
     return redirect(url_for("portfolios.index" if current_user.is_authenticated else "auth.login"))
 
 
+@bp.route("/healthz")
+def healthz():
+    """A trivial route for uptime checks (and the benchmark's baseline)."""
+    return "ok", 200, {"Content-Type": "text/plain", "Cache-Control": "no-store"}
+
+
 @bp.route("/portfolios", methods=["GET", "POST"])
 @login_required
 def index():

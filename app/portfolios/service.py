@@ -62,18 +62,31 @@ def transactions_of(portfolio_id):
     return list(db.session.scalars(query))
 
 
+def _decimal(value):
+    return value if isinstance(value, Decimal) else Decimal(str(value or 0))
+
+
 def to_trade(transaction):
     """Turn a Transaction row (or any object with its fields) into a Trade."""
     return Trade(
         ticker=transaction.ticker,
         type=transaction.type,
         trade_date=transaction.trade_date,
-        quantity=Decimal(transaction.quantity),
-        price=Decimal(transaction.price or 0),
-        fees=Decimal(transaction.fees or 0),
+        quantity=_decimal(transaction.quantity),
+        price=_decimal(transaction.price),
+        fees=_decimal(transaction.fees),
         currency=transaction.currency or "USD",
         order=transaction.id or 0,
     )
+
+
+def trades_of(portfolio_id):
+    """A portfolio's transactions as Trades, read as plain rows (no ORM objects): one light query."""
+    query = select(
+        Transaction.id, Transaction.ticker, Transaction.type, Transaction.trade_date, Transaction.quantity,
+        Transaction.price, Transaction.fees, Transaction.currency,
+    ).where(Transaction.portfolio_id == portfolio_id)
+    return [to_trade(row) for row in db.session.execute(query)]
 
 
 def holdings_of(portfolio_id):

@@ -45,7 +45,12 @@ def _utc(moment):
 
 def is_open(ticker, now):
     """Tell whether the ticker's market is trading at `now` (a naive time is UTC)."""
-    return bool(calendar(calendar_code(ticker)).is_open_on_minute(_utc(now), ignore_breaks=True))
+    return _is_open(calendar_code(ticker), pd.Timestamp(now).floor("min"))
+
+
+@lru_cache(maxsize=4096)
+def _is_open(code, minute):
+    return bool(calendar(code).is_open_on_minute(_utc(minute), ignore_breaks=True))
 
 
 def fresh_until(ticker, fetched_at, ttl_open):
@@ -54,7 +59,13 @@ def fresh_until(ticker, fetched_at, ttl_open):
     While the market is open: `ttl_open` seconds later, but no later than the close (the closing
     price must be fetched once). After the close, on weekends and holidays: the next open.
     """
-    cal = calendar(calendar_code(ticker))
+    return _fresh_until(calendar_code(ticker), fetched_at, ttl_open)
+
+
+@lru_cache(maxsize=4096)
+def _fresh_until(code, fetched_at, ttl_open):
+    """fresh_until for a calendar; tickers fetched together share one computation."""
+    cal = calendar(code)
     moment = _utc(fetched_at)
     if cal.is_open_on_minute(moment, ignore_breaks=True):
         close = cal.session_close(cal.minute_to_session(moment))
@@ -88,10 +99,13 @@ def expected_last_bar(ticker, now):
 
 
 def session_label(ticker, when):
-    """Describe a quote's time for people: '15:42' today, else 'Fri 16:00', in the market's time zone."""
-    cal = calendar(calendar_code(ticker))
-    local = _utc(when).tz_convert(cal.tz)
-    return local.strftime("%a %H:%M")
+    """Describe a quote's time for people: 'Fri 16:00', in the market's time zone."""
+    return _session_label(calendar_code(ticker), when)
+
+
+@lru_cache(maxsize=4096)
+def _session_label(code, when):
+    return _utc(when).tz_convert(calendar(code).tz).strftime("%a %H:%M")
 
 
 def utcnow():

@@ -1,6 +1,6 @@
 """The price tables: upsert daily bars and events, read them back as DataFrames."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -77,20 +77,34 @@ def coverage(tickers):
     return {ticker: (first, last) for ticker, first, last in db.session.execute(query)}
 
 
-def latest_bars(tickers, count=2):
-    """The last `count` bars of each ticker, newest first, in one query (a window function)."""
+def latest_bars(tickers, count=2, today=None):
+    """The last `count` bars of each ticker, newest first: recent bars first, older ones only where needed."""
     if not tickers:
         return {}
-    rank = func.row_number().over(partition_by=PriceBar.ticker, order_by=PriceBar.date.desc()).label("rank")
-    inner = (
-        select(PriceBar.ticker, PriceBar.date, PriceBar.close, PriceBar.fetched_at, rank)
-        .where(PriceBar.ticker.in_(list(tickers)))
-        .subquery()
+    today = today or date.today()
+    found = _bars_since(tickers, today - timedelta(days=7 * count + 14), count)
+    behind = [t for t in tickers if len(found.get(t, ())) < count]
+    if behind:  # delisted, long suspended, or with too short a history: look further back, for these only
+        newest = dict(db.session.execute(
+            select(PriceBar.ticker, func.max(PriceBar.date)).where(PriceBar.ticker.in_(behind))
+            .group_by(PriceBar.ticker)
+        ).all())
+        if newest:
+            found.update(_bars_since(list(newest), min(newest.values()) - timedelta(days=7 * count + 14), count))
+    return found
+
+
+def _bars_since(tickers, cutoff, count):
+    query = (
+        select(PriceBar.ticker, PriceBar.date, PriceBar.close, PriceBar.fetched_at)
+        .where(PriceBar.ticker.in_(list(tickers)), PriceBar.date >= cutoff)
+        .order_by(PriceBar.ticker, PriceBar.date.desc())
     )
-    query = select(inner.c.ticker, inner.c.date, inner.c.close, inner.c.fetched_at).where(inner.c.rank <= count)
     found = {}
-    for ticker, day, close, fetched_at in db.session.execute(query.order_by(inner.c.ticker, inner.c.date.desc())):
-        found.setdefault(ticker, []).append((day, close, fetched_at))
+    for ticker, day, close, fetched_at in db.session.execute(query):
+        rows = found.setdefault(ticker, [])
+        if len(rows) < count:
+            rows.append((day, close, fetched_at))
     return found
 
 
