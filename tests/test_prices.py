@@ -248,3 +248,23 @@ def test_cli_warm_and_status(app_factory, yahoo):
     assert "breaker: closed" in result.output and "AAPL" in result.output and "fresh" in result.output
     result = runner.invoke(args=["prices", "warm"])  # no tickers: held ones plus the benchmarks
     assert "SPY" in result.output
+
+
+def test_a_new_split_refetches_the_whole_history(service, yahoo):
+    # Before the split is known, Yahoo's closes are unadjusted; afterwards every earlier close is divided by 4.
+    yahoo.add(Symbol("SPLT"))
+    with time_machine.travel(datetime(2026, 11, 10, 23, 0), tick=False) as clock:
+        service.warm(["SPLT"], start=date(2026, 6, 1))
+        old = db.session.scalar(select(PriceBar.close).where(PriceBar.ticker == "SPLT",
+                                                             PriceBar.date == date(2026, 7, 1)))
+        yahoo.symbols["SPLT"].splits = {date(2026, 11, 12): 4.0}
+        yahoo._frames["SPLT"] = yahoo.frame("SPLT").assign(
+            close=lambda f: f["close"].where(f.index >= "2026-11-12", f["close"] / 4),
+            adjclose=lambda f: f["adjclose"].where(f.index >= "2026-11-12", f["adjclose"] / 4))
+        clock.move_to(TUESDAY_EVENING)
+        service.warm(["SPLT"])
+    params = yahoo.requests_for("SPLT")
+    assert datetime.utcfromtimestamp(int(params[-1]["period1"])).date() == date(2026, 6, 1)
+    db.session.expire_all()
+    new = db.session.scalar(select(PriceBar.close).where(PriceBar.ticker == "SPLT", PriceBar.date == date(2026, 7, 1)))
+    assert new == pytest.approx(old / 4)

@@ -245,9 +245,37 @@ class PriceService:
         return plan
 
     def _fetch_and_store(self, tickers, start, end, now, report):
+        result = self._fetch(tickers, start, end)
+        resplit = self._new_splits(result, start)
+        if resplit:
+            # Yahoo's Close is split-adjusted: a split we had not seen makes every stored bar before it stale.
+            log.info("new split for %s: fetching their whole history again", ", ".join(sorted(resplit)))
+            known = store.securities(resplit)
+            earliest = min((known[t].history_from for t in resplit if t in known and known[t].history_from),
+                           default=start)
+            report.requests += result.requests
+            result.requests = 0
+            result.merge(self._fetch(sorted(resplit), earliest, end))
+        self._store(result, tickers, start, now, report)
+
+    def _fetch(self, tickers, start, end):
         began = time.monotonic()
         result = self.source.fetch(tickers, start, end)
         self.stats.record_fetch(time.monotonic() - began, result.requests, result.failures)
+        return result
+
+    def _new_splits(self, result, start):
+        """Tickers whose fetch brought a split not stored yet, when they have bars from before it."""
+        fetched = {t: d.splits for t, d in result.data.items() if d.splits}
+        if not fetched:
+            return set()
+        stored, _ = store.read_actions(list(fetched))
+        seen = {(row.ticker, row.date.date()) for row in stored.itertuples(index=False)}
+        spans = store.coverage(list(fetched))
+        return {t for t, splits in fetched.items()
+                if t in spans and any((t, day) not in seen and spans[t][0] < day for day, _ in splits)}
+
+    def _store(self, result, tickers, start, now, report):
         report.requests += result.requests
         known = store.securities(tickers)
         for ticker, data in result.data.items():
