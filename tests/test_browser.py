@@ -74,6 +74,14 @@ def test_dashboard_in_a_real_browser(live_server, browser):
     assert "demo prices" in page.content()
     assert problems == []
 
+    page.goto(f"{base}/portfolios/{portfolio_id}/compare")
+    page.wait_for_selector("#chart-shadow:not([hidden])", timeout=20000)
+    headers = page.locator("#metrics thead th").all_inner_texts()
+    assert [h.upper() for h in headers[2:]] == ["QQQ", "SPY", "VTI"]
+    assert page.locator("#metrics tbody tr").count() >= 7
+    page.screenshot(path=str(ARTIFACTS / "compare.png"), full_page=True)
+    assert problems == []
+
     phone = browser.new_page(viewport={"width": 390, "height": 844})
     phone.goto(f"{base}/login")
     phone.fill("input[name=email]", "demo@example.com")

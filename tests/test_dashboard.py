@@ -195,3 +195,27 @@ def test_benchmarks_are_remembered_per_portfolio(client, priced):
 def test_api_answers_401_json_when_signed_out(client, app):
     resp = client.get("/api/chart-data/1")
     assert resp.status_code == 401 and resp.get_json()["error"]
+
+
+@time_machine.travel(EVENING, tick=False)
+def test_performance_table_and_shadow_etf(client, priced):
+    data = client.get(f"/api/portfolios/{priced.id}/performance?range=1Y&benchmarks=SPY,NOPE").get_json()
+    table = data["table"]
+    assert set(table["benchmarks"]) == {"SPY"} and "NOPE" in data["errors"]
+    for key in ("total_return", "annualized_return", "twr", "mwr", "volatility", "max_drawdown", "sharpe"):
+        assert key in table["portfolio"] and key in table["benchmarks"]["SPY"]
+    assert table["portfolio"]["max_drawdown"] <= 0 and table["portfolio"]["volatility"] > 0
+    assert "SPY" in table["portfolio"]["beta"] and -1 <= table["portfolio"]["correlation"]["SPY"] <= 1
+    shadow = data["shadow"]["SPY"]
+    assert len(shadow["dates"]) == len(shadow["shadow_value"]) == len(shadow["difference"])
+    last = len(shadow["dates"]) - 1
+    assert shadow["difference"][last] == pytest.approx(shadow["real_value"][last] - shadow["shadow_value"][last],
+                                                       abs=0.02)
+
+
+@time_machine.travel(EVENING, tick=False)
+def test_compare_page_renders_without_touching_yahoo(client, priced, yahoo):
+    before = yahoo.chart_requests
+    page = client.get(f"/portfolios/{priced.id}/compare").data.decode()
+    assert 'id="metrics"' in page and "Growth of 100" in page and "If every buy and sell had gone into" in page
+    assert yahoo.chart_requests == before

@@ -1,6 +1,6 @@
 """Portfolio pages: the list, a portfolio's holdings, its transactions."""
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.analytics.ranges import RANGES
@@ -49,6 +49,16 @@ def show(portfolio_id):
                            ranges=RANGES, form=form)
 
 
+@bp.route("/portfolios/<int:portfolio_id>/compare")
+@login_required
+def compare(portfolio_id):
+    portfolio = get_owned_portfolio(portfolio_id)
+    benchmarks = portfolio.benchmark_list(current_app.config["BENCHMARKS"])
+    form = BenchmarksForm(benchmarks=", ".join(benchmarks))
+    return render_template("portfolios/compare.html", portfolio=portfolio, benchmarks=benchmarks, ranges=RANGES,
+                           form=form)
+
+
 @bp.route("/portfolios/<int:portfolio_id>/benchmarks", methods=["POST"])
 @login_required
 def benchmarks(portfolio_id):
@@ -63,7 +73,8 @@ def benchmarks(portfolio_id):
             flash("Benchmarks saved.", "success")
     else:
         flash("Those benchmarks could not be saved: " + "; ".join(sum(form.errors.values(), [])), "error")
-    return redirect(url_for("portfolios.show", portfolio_id=portfolio.id))
+    back = "portfolios.compare" if request.form.get("back") == "compare" else "portfolios.show"
+    return redirect(url_for(back, portfolio_id=portfolio.id))
 
 
 @bp.route("/portfolios/<int:portfolio_id>/settings", methods=["GET", "POST"])

@@ -62,7 +62,8 @@
       ] },
       options: lineOptions(function (v) { return money.format(v); })
     });
-    var sets = Object.keys(data.growth).map(function (name, i) {
+    var names = ["portfolio"].concat(Object.keys(data.growth).filter(function (k) { return k !== "portfolio"; }));
+    var sets = names.map(function (name, i) {
       return { label: name === "portfolio" ? "This portfolio" : name, data: data.growth[name],
                borderColor: COLORS[i % COLORS.length], borderWidth: name === "portfolio" ? 2.5 : 1.5 };
     });
