@@ -44,6 +44,8 @@ lint: setup-dev
 bench: setup-dev
 	$(BIN)/python bench/prices.py
 	$(BIN)/python bench/dashboard.py
+	$(BIN)/python bench/analytics.py
+	$(BIN)/python bench/imports.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
