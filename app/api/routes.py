@@ -56,34 +56,30 @@ def computed(kind, portfolio, range_code, benchmarks, build):
     return json_response(payload, 202 if payload["status"] == "warming" else 200)
 
 
-@bp.route("/chart-data/<int:portfolio_id>")
-@login_required
-def chart_data(portfolio_id):
+def analysis(kind, portfolio_id, build):
+    """Parse range and benchmarks, then answer with `build(prepared, range_code)`, from the cache when possible."""
     portfolio = get_owned_portfolio(portfolio_id)
     range_code = request.args.get("range", "1Y").upper()
     benchmarks, problems = requested_benchmarks(portfolio)
     if problems:
         return error(problems[0])
     try:
-        return computed("chart", portfolio, range_code, benchmarks, lambda p: charts.chart_series(p, range_code))
+        return computed(kind, portfolio, range_code, benchmarks, lambda prepared: build(prepared, range_code))
     except charts.ChartRequestError as exc:
         return error(str(exc))
+
+
+@bp.route("/chart-data/<int:portfolio_id>")
+@login_required
+def chart_data(portfolio_id):
+    return analysis("chart", portfolio_id, charts.chart_series)
 
 
 @bp.route("/portfolios/<int:portfolio_id>/performance")
 @login_required
 def performance(portfolio_id):
-    portfolio = get_owned_portfolio(portfolio_id)
-    range_code = request.args.get("range", "1Y").upper()
-    benchmarks, problems = requested_benchmarks(portfolio)
-    if problems:
-        return error(problems[0])
     risk_free = current_app.config["RISK_FREE_RATE"]
-    try:
-        return computed("performance", portfolio, range_code, benchmarks,
-                        lambda p: charts.performance(p, range_code, risk_free))
-    except charts.ChartRequestError as exc:
-        return error(str(exc))
+    return analysis("performance", portfolio_id, lambda prepared, code: charts.performance(prepared, code, risk_free))
 
 
 @bp.route("/portfolios/<int:portfolio_id>/holdings")
