@@ -27,3 +27,11 @@ def on_starting(server):
     import config
 
     config.from_env()
+
+
+def post_worker_init(worker):
+    """Start the warm-up scheduler in each worker right after boot (after the fork, so preload_app is safe)."""
+    if getattr(worker.wsgi, "config", None) is not None:
+        from app.jobs import start_scheduler
+
+        start_scheduler(worker.wsgi)
