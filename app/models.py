@@ -52,6 +52,8 @@ class Portfolio(db.Model):
     name: Mapped[str] = mapped_column(String(100))
     base_currency: Mapped[str] = mapped_column(String(3), default="USD")
     benchmarks: Mapped[str | None] = mapped_column(String(200))
+    # Bumped by every change to the portfolio or its transactions: the key of its cached dashboard and charts.
+    data_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     owner: Mapped[User] = relationship(back_populates="portfolios")
     transactions: Mapped[list["Transaction"]] = relationship(

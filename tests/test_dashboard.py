@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from sqlalchemy import event
 
-from app.extensions import db
+from app.extensions import cache, db
 from app.prices import get_price_service
 from tests.conftest import make_portfolio, make_user
 from tests.yahoo_stub import Symbol
@@ -56,8 +56,10 @@ def test_dashboard_reads_holdings_in_a_fixed_number_of_queries(app, client, sign
     small_id, large_id = small.id, large.id
     client.get(f"/portfolios/{small_id}")  # warm up lazy imports and the price service
     db.session.remove()
+    cache.clear()  # measure the computing path, not the cached dashboard
     _, few = count_queries(app, lambda: client.get(f"/portfolios/{small_id}"))
     db.session.remove()
+    cache.clear()
     resp, many = count_queries(app, lambda: client.get(f"/portfolios/{large_id}"))
     assert resp.status_code == 200
     assert few == many, (few, many)
@@ -219,3 +221,14 @@ def test_compare_page_renders_without_touching_yahoo(client, priced, yahoo):
     page = client.get(f"/portfolios/{priced.id}/compare").data.decode()
     assert 'id="metrics"' in page and "Growth of 100" in page and "If every buy and sell had gone into" in page
     assert yahoo.chart_requests == before
+
+
+@time_machine.travel(EVENING, tick=False)
+def test_cached_dashboard_changes_with_the_transactions(client, priced):
+    before = client.get(f"/portfolios/{priced.id}").data.decode()
+    assert "NVDA" not in before
+    client.post(f"/portfolios/{priced.id}/transactions/new",
+                data={"trade_date": "2026-11-02", "type": "BUY", "ticker": "NVDA", "quantity": "3", "price": "100",
+                      "fees": "0", "currency": "USD"})
+    after = client.get(f"/portfolios/{priced.id}").data.decode()
+    assert "NVDA" in after

@@ -4,7 +4,6 @@ Fetching and analysing are two steps: what is missing is fetched in the backgrou
 time budget; the analysis reads only the database.
 """
 
-import hashlib
 import math
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from app.analytics.performance import performance_table
 from app.analytics.ranges import range_bounds, slice_range
 from app.analytics.valuation import portfolio_valuation
 from app.portfolios.dashboard import first_trade_date
-from app.portfolios.service import trades_of, transactions_of
+from app.portfolios.service import trades_of
 from app.prices import market, store
 
 ALLOCATION_SLICES = 12  # the rest is one "Other" slice
@@ -202,10 +201,7 @@ def clean(value):
 
 
 
-def data_version(portfolio_id, price_service, now):
-    """A key that changes whenever the answer could: the transactions, any price write, the breaker, the minute."""
-    rows = [(t.id, t.ticker, t.type, t.trade_date, str(t.quantity), str(t.price), str(t.fees), t.currency)
-            for t in transactions_of(portfolio_id)]
+def data_version(portfolio, price_service, now):
+    """A key that changes whenever the answer could: the portfolio, any price write, the breaker, the minute."""
     last_warm = (price_service.stats.get("last_warm") or {}).get("at")
-    digest = hashlib.sha1(repr((rows, last_warm, price_service.breaker_state())).encode(), usedforsecurity=False)
-    return f"{digest.hexdigest()}:{now:%Y%m%d%H%M}"
+    return f"{portfolio.data_version}:{last_warm}:{price_service.breaker_state()}:{now:%Y%m%d%H%M}"

@@ -45,7 +45,7 @@ def requested_benchmarks(portfolio):
 def computed(kind, portfolio, range_code, benchmarks, build):
     """Answer from the cache when nothing behind the answer changed; otherwise compute and remember it."""
     service = get_price_service()
-    version = charts.data_version(portfolio.id, service, market.utcnow())
+    version = charts.data_version(portfolio, service, market.utcnow())
     key = f"{kind}:{portfolio.id}:{range_code}:{','.join(benchmarks)}:{version}"
     payload = cache.get(key)
     if payload is None:

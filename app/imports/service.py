@@ -17,7 +17,7 @@ from app.imports.checks import check_holdings, mark_duplicates
 from app.imports.reader import decode, normalize_text, parse_text
 from app.imports.rows import ImportFailed
 from app.models import ImportBatch, Portfolio, Transaction, utcnow
-from app.portfolios.service import to_trade, transactions_of
+from app.portfolios.service import to_trade, touch, transactions_of
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +142,7 @@ def commit(portfolio, text, filename, format_name=None, expected_hash=None, toda
         ]
         # Core's executemany: one statement for every row (the ORM's bulk insert splits on each None).
         db.session.execute(insert(Transaction.__table__), values)
+        touch(portfolio.id)
         db.session.commit()
     except SQLAlchemyError as exc:
         db.session.rollback()
@@ -170,6 +171,7 @@ def undo(batch):
     )
     removed = db.session.execute(query).rowcount
     batch.status = "undone"
+    touch(batch.portfolio_id)
     db.session.commit()
     return removed
 

@@ -187,6 +187,22 @@ def _row(ticker, holding, quote_currency, quotes, security, base_iso, board, now
     return row
 
 
+DASHBOARD_CACHE_SECONDS = 3600
+
+
+def cached_dashboard(portfolio, price_service, cache, now=None):
+    """The dashboard, computed once per change of the portfolio, of the prices, of the breaker, or minute."""
+    from app.api.charts import data_version
+
+    now = now or market.utcnow()
+    key = f"dashboard:{portfolio.id}:{portfolio.base_currency}:{data_version(portfolio, price_service, now)}"
+    board = cache.get(key)
+    if board is None:
+        board = build_dashboard(portfolio, price_service, now)
+        cache.set(key, board, timeout=DASHBOARD_CACHE_SECONDS)
+    return board
+
+
 def first_trade_date(trades):
     """The earliest trade date, or today when there are none."""
     return min((t.trade_date for t in trades), default=date.today())

@@ -4,9 +4,10 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user, login_required
 
 from app.analytics.ranges import RANGES
+from app.extensions import cache
 from app.portfolios import bp, service
 from app.portfolios.access import get_owned_portfolio, get_owned_transaction
-from app.portfolios.dashboard import build_dashboard
+from app.portfolios.dashboard import cached_dashboard
 from app.portfolios.forms import BenchmarksForm, PortfolioForm, SettingsForm, TransactionForm
 from app.prices import get_price_service
 
@@ -42,7 +43,7 @@ def index():
 @login_required
 def show(portfolio_id):
     portfolio = get_owned_portfolio(portfolio_id)
-    board = build_dashboard(portfolio, get_price_service())
+    board = cached_dashboard(portfolio, get_price_service(), cache)
     benchmarks = portfolio.benchmark_list(current_app.config["BENCHMARKS"])
     form = BenchmarksForm(benchmarks=", ".join(benchmarks))
     return render_template("portfolios/show.html", portfolio=portfolio, board=board, benchmarks=benchmarks,

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.analytics.holdings import HoldingsError, Trade, compute_holdings, open_holdings
 from app.extensions import db
@@ -10,6 +10,13 @@ from app.models import Portfolio, Transaction
 from app.tickers import split_tickers
 
 TRADE_FIELDS = ("ticker", "type", "trade_date", "quantity", "price", "fees", "currency", "note")
+
+
+def touch(portfolio_id):
+    """Mark the portfolio as changed, so that its cached dashboard and charts are computed again."""
+    db.session.execute(
+        update(Portfolio).where(Portfolio.id == portfolio_id).values(data_version=Portfolio.data_version + 1)
+    )
 
 
 class PortfolioError(ValueError):
@@ -34,6 +41,7 @@ def update_settings(portfolio, name, currency, benchmarks_text):
     set_benchmarks(portfolio, benchmarks_text)
     portfolio.name = name.strip()[:100]
     portfolio.base_currency = currency.upper()
+    touch(portfolio.id)
     db.session.commit()
 
 
@@ -43,6 +51,7 @@ def set_benchmarks(portfolio, benchmarks_text):
     if errors:
         raise PortfolioError(errors[0])
     portfolio.benchmarks = ",".join(tickers[:8]) or None
+    touch(portfolio.id)
     db.session.commit()
 
 
@@ -114,6 +123,7 @@ def add_transaction(portfolio, fields):
     transaction = Transaction(portfolio_id=portfolio.id, **{k: fields[k] for k in TRADE_FIELDS})
     check_trades(portfolio.id, changed=transaction)
     db.session.add(transaction)
+    touch(portfolio.id)
     db.session.commit()
     return transaction
 
@@ -125,6 +135,7 @@ def update_transaction(transaction, fields):
     check_trades(transaction.portfolio_id, changed=draft)
     for key in TRADE_FIELDS:
         setattr(transaction, key, fields[key])
+    touch(transaction.portfolio_id)
     db.session.commit()
     return transaction
 
@@ -133,4 +144,5 @@ def delete_transaction(transaction):
     """Delete a transaction; refuse when later sells would then exceed what is held."""
     check_trades(transaction.portfolio_id, removed_id=transaction.id)
     db.session.delete(transaction)
+    touch(transaction.portfolio_id)
     db.session.commit()
