@@ -56,6 +56,10 @@ class DemoSource:
         """Build the source (it has no settings)."""
         return cls()
 
+    def fetch_chunks(self, tickers, start, end):
+        """One chunk: everything at once (generated, nothing to wait for)."""
+        yield self.fetch(tickers, start, end)
+
     def fetch(self, tickers, start, end):
         """Return the generated bars for each ticker within [start, end]."""
         result = FetchResult()

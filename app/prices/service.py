@@ -245,7 +245,14 @@ class PriceService:
         return plan
 
     def _fetch_and_store(self, tickers, start, end, now, report):
-        result = self._fetch(tickers, start, end)
+        # Each chunk is stored as soon as it is in: prices land (and show) while later chunks still fetch.
+        began = time.monotonic()
+        for result in self.source.fetch_chunks(tickers, start, end):
+            self.stats.record_fetch(time.monotonic() - began, result.requests, result.failures)
+            self._store_chunk(result, start, end, now, report)
+            began = time.monotonic()
+
+    def _store_chunk(self, result, start, end, now, report):
         resplit = self._new_splits(result, start)
         if resplit:
             # Yahoo's Close is split-adjusted: a split we had not seen makes every stored bar before it stale.
@@ -256,7 +263,7 @@ class PriceService:
             report.requests += result.requests
             result.requests = 0
             result.merge(self._fetch(sorted(resplit), earliest, end))
-        self._store(result, tickers, start, now, report)
+        self._store(result, list(result.data) + list(result.failures), start, now, report)
 
     def _fetch(self, tickers, start, end):
         began = time.monotonic()
@@ -278,8 +285,11 @@ class PriceService:
     def _store(self, result, tickers, start, now, report):
         report.requests += result.requests
         known = store.securities(tickers)
+        rows = []
         for ticker, data in result.data.items():
-            store.upsert_bars(ticker, data.bars, now)
+            rows += store.bar_rows(ticker, data.bars, now)
+        store.upsert_bars(rows)
+        for ticker, data in result.data.items():
             store.upsert_actions(ticker, data.splits, data.dividends)
             row = store.security(known, ticker)
             row.currency = data.currency or row.currency

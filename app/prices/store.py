@@ -16,24 +16,36 @@ def _insert(model):
     return (pg_insert if dialect == "postgresql" else sqlite_insert)(model)
 
 
-def upsert_bars(ticker, bars, fetched_at):
-    """Write bars by upsert: a bar already stored is replaced only by one fetched at the same time or later."""
-    rows = [
-        {"ticker": ticker, "date": ts.date(), "close": float(row.close), "adj_close": float(row.adj_close),
-         "volume": int(row.volume) if pd.notna(row.volume) else None, "fetched_at": fetched_at}
-        for ts, row in zip(bars.index, bars.itertuples(index=False), strict=True)
-        if pd.notna(row.close)
+def bar_rows(ticker, bars, fetched_at):
+    """The rows of one ticker's bars, ready for an INSERT (vectorized: no per-row pandas calls)."""
+    bars = bars[bars["close"].notna()]
+    if bars.empty:
+        return []
+    days = [ts.date() for ts in bars.index]
+    volume = bars["volume"].astype("float64")
+    volumes = [None if v != v else int(v) for v in volume.tolist()]  # NaN is the only value unequal to itself
+    return [
+        {"ticker": ticker, "date": d, "close": c, "adj_close": a, "volume": v, "fetched_at": fetched_at}
+        for d, c, a, v in zip(days, bars["close"].astype(float).tolist(), bars["adj_close"].astype(float).tolist(),
+                              volumes, strict=True)
     ]
-    if rows:
-        statement = _insert(PriceBar)
-        excluded = statement.excluded
-        statement = statement.on_conflict_do_update(
-            index_elements=["ticker", "date"],
-            set_={"close": excluded.close, "adj_close": excluded.adj_close, "volume": excluded.volume,
-                  "fetched_at": excluded.fetched_at},
-            where=excluded.fetched_at >= PriceBar.fetched_at,
-        )
-        db.session.execute(statement, rows)  # executemany: SQLAlchemy batches it into multi-row INSERTs
+
+
+def upsert_bars(rows):
+    """Write bars by upsert: a bar already stored is replaced only by one fetched at the same time or later."""
+    if not rows:
+        return 0
+    table = PriceBar.__table__
+    statement = _insert(table)
+    excluded = statement.excluded
+    statement = statement.on_conflict_do_update(
+        index_elements=["ticker", "date"],
+        set_={"close": excluded.close, "adj_close": excluded.adj_close, "volume": excluded.volume,
+              "fetched_at": excluded.fetched_at},
+        where=excluded.fetched_at >= table.c.fetched_at,
+    )
+    # Core executemany, not the ORM's bulk path: SQLAlchemy batches it into multi-row INSERTs.
+    db.session.connection().execute(statement, rows)
     return len(rows)
 
 

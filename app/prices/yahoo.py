@@ -6,7 +6,7 @@ import re
 import threading
 import time
 import warnings
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import timedelta
 from itertools import count
 
@@ -193,17 +193,24 @@ class YahooSource:
 
     def fetch(self, tickers, start, end):
         """Fetch daily bars in [start, end] for the tickers; never raises for a ticker or an outage."""
-        tickers = list(dict.fromkeys(tickers))
         result = FetchResult()
+        for chunk_result in self.fetch_chunks(tickers, start, end):
+            result.merge(chunk_result)
+        return result
+
+    def fetch_chunks(self, tickers, start, end):
+        """Yield each chunk's result as soon as it is in, so that the caller stores while others still fetch."""
+        tickers = list(dict.fromkeys(tickers))
         if not tickers:
-            return result
-        before = self.recorder.requests
+            return
         chunks = [tickers[i:i + self.chunk_size] for i in range(0, len(tickers), self.chunk_size)]
         with ThreadPoolExecutor(max_workers=min(self.max_workers, len(chunks)), thread_name_prefix="yahoo") as pool:
-            for chunk_result in pool.map(lambda chunk: self.fetch_chunk(chunk, start, end), chunks):
-                result.merge(chunk_result)
-        result.requests = self.recorder.requests - before
-        return result
+            counted = self.recorder.requests
+            for future in as_completed([pool.submit(self.fetch_chunk, chunk, start, end) for chunk in chunks]):
+                chunk_result = future.result()
+                now = self.recorder.requests
+                chunk_result.requests, counted = now - counted, now  # requests since the last chunk came in
+                yield chunk_result
 
     def fetch_chunk(self, tickers, start, end):
         """One `yf.download` for a chunk, through the breaker: an outage counts against Yahoo, a bad ticker not."""
