@@ -258,9 +258,9 @@ def test_a_new_split_refetches_the_whole_history(service, yahoo):
         old = db.session.scalar(select(PriceBar.close).where(PriceBar.ticker == "SPLT",
                                                              PriceBar.date == date(2026, 7, 1)))
         yahoo.symbols["SPLT"].splits = {date(2026, 11, 12): 4.0}
-        yahoo._frames["SPLT"] = yahoo.frame("SPLT").assign(
+        yahoo.replace_frame("SPLT", yahoo.frame("SPLT").assign(
             close=lambda f: f["close"].where(f.index >= "2026-11-12", f["close"] / 4),
-            adjclose=lambda f: f["adjclose"].where(f.index >= "2026-11-12", f["adjclose"] / 4))
+            adjclose=lambda f: f["adjclose"].where(f.index >= "2026-11-12", f["adjclose"] / 4)))
         clock.move_to(TUESDAY_EVENING)
         service.warm(["SPLT"])
     params = yahoo.requests_for("SPLT")

@@ -123,53 +123,64 @@ class YahooStub:
             return 404, {"Content-Type": "application/json"}, json.dumps(NOT_FOUND)
         return 200, {"Content-Type": "application/json"}, json.dumps(self.chart_json(name, params))
 
+    def replace_frame(self, name, frame):
+        """Change a symbol's history (as Yahoo does after a split)."""
+        self._frames[name] = frame
+        self._frames.pop(("columns", name), None)
+
+    def columns(self, name):
+        """A symbol's days and values as plain lists, made once: answering must cost the client, not the stub."""
+        key = ("columns", name)
+        if key not in self._frames:
+            frame = self.frame(name)
+            self._frames[key] = (frame.index, (frame.index.as_unit("s").asi8 + 52200).tolist(),
+                                 frame["close"].tolist(), frame["adjclose"].tolist(),
+                                 frame["volume"].astype(int).tolist())
+        return self._frames[key]
+
     def chart_json(self, name, params):
         symbol = self.symbols[name]
-        frame = self.frame(name)
-        if "period1" in params:
-            start = pd.Timestamp(int(params["period1"]), unit="s")
-            end = pd.Timestamp(int(params.get("period2", time.time())), unit="s")
-        else:  # range=1d etc.: the last session
-            start = end = frame.index[-1]
-            now = pd.Timestamp(datetime.now(UTC).replace(tzinfo=None))
-            start = end = frame.index[frame.index <= now][-1] if (frame.index <= now).any() else frame.index[0]
-            end = end + pd.Timedelta(days=1)
-        window = frame[(frame.index >= start.normalize()) & (frame.index < end)]
+        days, all_stamps, all_close, all_adj, all_volume = self.columns(name)
         now = pd.Timestamp(datetime.now(UTC).replace(tzinfo=None))
-        window = window[window.index <= now]
-        # 09:30 New York (14:30 UTC) on each session, as Unix seconds.
-        stamps = (window.index.asi8 // 10**9 + 52200).tolist() if window.index.unit == "s" else (
-            (window.index.as_unit("s").asi8 + 52200).tolist())
+        last = days.searchsorted(now, side="right")  # nothing after "now": the clock may be frozen
+        if "period1" in params:
+            first = days.searchsorted(pd.Timestamp(int(params["period1"]), unit="s").normalize())
+            end = pd.Timestamp(int(params.get("period2", time.time())), unit="s")
+            last = min(last, days.searchsorted(end, side="left"))
+        else:  # range=1d etc.: the last session
+            first = max(last - 1, 0)
+        first = min(first, last)
+        stamps, close = all_stamps[first:last], all_close[first:last]
+        window_days = days[first:last]
         meta = {
             "currency": symbol.currency, "symbol": name, "exchangeName": "NMS", "fullExchangeName": "NasdaqGS",
             "instrumentType": symbol.kind, "firstTradeDate": int(pd.Timestamp(symbol.first_day).timestamp()),
             "regularMarketTime": stamps[-1] if stamps else 0, "hasPrePostMarketData": True, "gmtoffset": -18000,
             "timezone": "EST", "exchangeTimezoneName": "America/New_York",
-            "regularMarketPrice": float(window["close"].iloc[-1]) if len(window) else None,
-            "chartPreviousClose": float(window["close"].iloc[0]) if len(window) else None, "priceHint": 2,
+            "regularMarketPrice": close[-1] if close else None,
+            "chartPreviousClose": close[0] if close else None, "priceHint": 2,
             "dataGranularity": "1d", "range": "", "longName": f"{name} Inc.", "shortName": f"{name} Inc.",
             "validRanges": ["1d", "5d", "1mo", "3mo", "6mo", "1y", "2y", "5y", "10y", "ytd", "max"],
         }
         events = {"dividends": {}, "splits": {}}
         for day, amount in symbol.dividends.items():
             stamp = pd.Timestamp(day)
-            if len(window) and window.index[0] <= stamp <= window.index[-1]:
+            if len(window_days) and window_days[0] <= stamp <= window_days[-1]:
                 ts = int((stamp + pd.Timedelta(hours=14, minutes=30)).timestamp())
                 events["dividends"][str(ts)] = {"amount": amount, "date": ts}
         for day, ratio in symbol.splits.items():
             stamp = pd.Timestamp(day)
-            if len(window) and window.index[0] <= stamp <= window.index[-1]:
+            if len(window_days) and window_days[0] <= stamp <= window_days[-1]:
                 ts = int((stamp + pd.Timedelta(hours=14, minutes=30)).timestamp())
                 events["splits"][str(ts)] = {"date": ts, "numerator": ratio, "denominator": 1.0,
                                              "splitRatio": f"{ratio:g}:1"}
-        close = window["close"].tolist()
         result = {
             "meta": meta,
             "timestamp": stamps,
             "indicators": {
                 "quote": [{"open": close, "high": close, "low": close, "close": close,
-                           "volume": window["volume"].astype(int).tolist()}],
-                "adjclose": [{"adjclose": window["adjclose"].tolist()}],
+                           "volume": all_volume[first:last]}],
+                "adjclose": [{"adjclose": all_adj[first:last]}],
             },
         }
         if events["dividends"] or events["splits"]:
