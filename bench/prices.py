@@ -66,7 +66,7 @@ def bench_warm(size, delay):
         tickers = names(size)
         stub = YahooStub(rsps, [Symbol(t) for t in tickers], delay=delay)
         for t in tickers:
-            stub.frame(t)  # build the stub's data up front so that it does not count as network time
+            stub.columns(t)  # build the stub's data up front so that it does not count as network time
         with app.app_context(), time_machine.travel(SATURDAY, tick=True):
             service = get_price_service(app)
             base = rss_mb()

@@ -129,13 +129,12 @@ class YahooStub:
         self._frames.pop(("columns", name), None)
 
     def columns(self, name):
-        """A symbol's days and values as plain lists, made once: answering must cost the client, not the stub."""
+        """A symbol's days and values as arrays, made once: answering must cost the client, not the stub."""
         key = ("columns", name)
         if key not in self._frames:
             frame = self.frame(name)
-            self._frames[key] = (frame.index, (frame.index.as_unit("s").asi8 + 52200).tolist(),
-                                 frame["close"].tolist(), frame["adjclose"].tolist(),
-                                 frame["volume"].astype(int).tolist())
+            self._frames[key] = (frame.index, frame.index.as_unit("s").asi8 + 52200, frame["close"].to_numpy(),
+                                 frame["adjclose"].to_numpy(), frame["volume"].to_numpy(dtype="int64"))
         return self._frames[key]
 
     def chart_json(self, name, params):
@@ -150,7 +149,7 @@ class YahooStub:
         else:  # range=1d etc.: the last session
             first = max(last - 1, 0)
         first = min(first, last)
-        stamps, close = all_stamps[first:last], all_close[first:last]
+        stamps, close = all_stamps[first:last].tolist(), all_close[first:last].tolist()
         window_days = days[first:last]
         meta = {
             "currency": symbol.currency, "symbol": name, "exchangeName": "NMS", "fullExchangeName": "NasdaqGS",
@@ -179,8 +178,8 @@ class YahooStub:
             "timestamp": stamps,
             "indicators": {
                 "quote": [{"open": close, "high": close, "low": close, "close": close,
-                           "volume": all_volume[first:last]}],
-                "adjclose": [{"adjclose": all_adj[first:last]}],
+                           "volume": all_volume[first:last].tolist()}],
+                "adjclose": [{"adjclose": all_adj[first:last].tolist()}],
             },
         }
         if events["dividends"] or events["splits"]:
