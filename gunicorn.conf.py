@@ -33,5 +33,7 @@ def post_worker_init(worker):
     """Start the warm-up scheduler in each worker right after boot (after the fork, so preload_app is safe)."""
     if getattr(worker.wsgi, "config", None) is not None:
         from app.jobs import start_scheduler
+        from app.prices import market
 
+        market.calendar(market.DEFAULT_CALENDAR)  # load New York's calendar now, not on the first dashboard
         start_scheduler(worker.wsgi)
