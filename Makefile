@@ -26,7 +26,7 @@ setup-dev: $(VENV)/.installed-dev
 
 run: setup
 	FLASK_DEBUG=1 $(BIN)/flask db upgrade
-	FLASK_DEBUG=1 $(BIN)/flask seed
+	FLASK_DEBUG=1 PORT=$(PORT) $(BIN)/flask seed
 	FLASK_DEBUG=1 PRICE_SOURCE=$(PRICE_SOURCE) $(BIN)/flask run --port $(PORT)
 
 # Browser tests need Debian's Chromium; install it when it is missing and we may (root).

@@ -1,5 +1,7 @@
 """Command-line tools: `flask users create`, `flask portfolios create`, `flask seed`."""
 
+import os
+
 import click
 from flask.cli import AppGroup
 
@@ -49,7 +51,8 @@ def seed(email, password):
     created, portfolio = seed_sample(email, password)
     if created:
         click.echo(f"Sample portfolio “{portfolio.name}” created with {len(portfolio.transactions)} transactions.")
-    click.echo(f"Sign in at http://127.0.0.1:5000 as {email} with password {password}")
+    port = os.environ.get("PORT", "5000")
+    click.echo(f"Sign in at http://127.0.0.1:{port} as {email} with password {password}")
 
 
 def register(app):
