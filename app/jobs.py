@@ -13,6 +13,7 @@ import filelock
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import text
 
+from app.analytics.fx import fx_pairs_needed
 from app.extensions import db
 from app.prices import get_price_service, market, store
 from app.redis_client import redis_from_url
@@ -81,8 +82,12 @@ def warmup_due(now, last_run, ticker="SPY"):
 
 
 def warm_tickers(app):
-    """Every ticker held in any portfolio, most-held first, then the benchmarks."""
-    return list(dict.fromkeys(store.held_tickers() + list(app.config["BENCHMARKS"])))
+    """Every ticker held in any portfolio, most-held first, then the benchmarks, then the FX pairs needed."""
+    pairs = set()
+    for base, currency in store.currencies_in_use():
+        pairs.update(fx_pairs_needed([currency], base))
+    benchmarks = list(app.config["BENCHMARKS"]) + store.portfolio_benchmarks()
+    return list(dict.fromkeys(store.held_tickers() + benchmarks + sorted(pairs)))
 
 
 def run_warmup(app, force=False):

@@ -167,11 +167,18 @@ def test_chart_data_warming_answers_202_with_progress(app_factory, yahoo):
 @time_machine.travel(EVENING, tick=False)
 def test_chart_data_stale_while_the_breaker_is_open(app, client, priced, yahoo):
     get_price_service(app).source.breaker.open()
+    yahoo.failures["*"] = "500"  # and Yahoo is still down when the cooldown ends
+    with time_machine.travel(EVENING + timedelta(seconds=30), tick=False):
+        before = yahoo.chart_requests
+        data = chart(client, priced, range="1Y", benchmarks="SPY").get_json()
+        assert data["status"] == "stale" and len(data["value"]) > 200
+        assert yahoo.chart_requests == before  # open: no request at all
     with time_machine.travel(EVENING + timedelta(days=1), tick=False):
         before = yahoo.chart_requests
         data = chart(client, priced, range="1Y", benchmarks="SPY").get_json()
         assert data["status"] == "stale" and len(data["value"]) > 200
-        assert yahoo.chart_requests == before
+        assert yahoo.chart_requests - before <= 6  # one trial chunk (yfinance retries a 5xx once): open again
+        assert get_price_service(app).breaker_state() == "open"
         page = client.get(f"/portfolios/{priced.id}").data.decode()
         assert "Yahoo Finance is unreachable" in page and "stale since" in page
 
@@ -232,3 +239,33 @@ def test_cached_dashboard_changes_with_the_transactions(client, priced):
                       "fees": "0", "currency": "USD"})
     after = client.get(f"/portfolios/{priced.id}").data.decode()
     assert "NVDA" in after
+
+
+@time_machine.travel(EVENING, tick=False)
+def test_bought_in_another_currency_converts_cost_at_that_rate(app, client, signed_in, yahoo):
+    yahoo.add(Symbol("AAPL"), Symbol("SPY"), Symbol("GBPUSD=X", start_price=1.25, kind="CURRENCY"))
+    portfolio = make_portfolio(signed_in, trades=trades_for(["AAPL"]))
+    from app.models import Transaction
+
+    Transaction.query.update({"currency": "GBP"})  # paid 10 × £100 for a dollar stock
+    db.session.commit()
+    resp = chart(client, portfolio, range="1Y", benchmarks="SPY")
+    assert resp.status_code == 200 and resp.get_json()["status"] in ("ready", "stale")
+    holdings = client.get(f"/api/portfolios/{portfolio.id}/holdings").get_json()
+    rate = get_price_service(app).cached_quotes(["GBPUSD=X"])["GBPUSD=X"].price
+    assert holdings["total_cost"] == pytest.approx(1000 * rate, rel=1e-6)
+
+
+@time_machine.travel(EVENING, tick=False)
+@pytest.mark.parametrize("base", ["USD", "EUR"])
+def test_yahoo_down_from_the_start_is_stale_not_a_500(app, client, signed_in, yahoo, base):
+    yahoo.failures["*"] = "connection"
+    portfolio = make_portfolio(signed_in, trades=trades_for(["AAPL", "VOD.L"]))
+    portfolio.base_currency = base
+    db.session.commit()
+    for path in (f"/api/chart-data/{portfolio.id}?range=1Y&benchmarks=SPY",
+                 f"/api/portfolios/{portfolio.id}/performance?range=1Y&benchmarks=SPY",
+                 f"/portfolios/{portfolio.id}", f"/api/portfolios/{portfolio.id}/holdings"):
+        resp = client.get(path)
+        assert resp.status_code == 200, path
+    assert chart(client, portfolio, range="1Y", benchmarks="SPY").get_json()["status"] == "stale"

@@ -4,6 +4,7 @@ Fetching and analysing are two steps: what is missing is fetched in the backgrou
 time budget; the analysis reads only the database.
 """
 
+import logging
 import math
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from app.analytics.benchmarks import growth_of_100, shadow_portfolio
-from app.analytics.fx import currency_unit, fx_pairs_needed, to_base
+from app.analytics.fx import FxMissingError, currency_unit, fx_pairs_needed, to_base
 from app.analytics.performance import performance_table
 from app.analytics.ranges import range_bounds, slice_range
 from app.analytics.valuation import portfolio_valuation
@@ -20,6 +21,7 @@ from app.portfolios.dashboard import first_trade_date
 from app.portfolios.service import trades_of
 from app.prices import market, store
 
+log = logging.getLogger(__name__)
 ALLOCATION_SLICES = 12  # the rest is one "Other" slice
 
 
@@ -53,31 +55,38 @@ def prepare(portfolio, benchmarks, price_service, budget):
     start = first_trade_date(trades)
     wanted = list(dict.fromkeys(held + benchmarks))
     failed = {}
+    trade_currencies = sorted({t.currency for t in trades if t.currency})
     for _ in range(2):  # a second round once the currencies are known brings the FX pairs
         currencies = ticker_currencies(wanted, trades, base)
-        wanted = list(dict.fromkeys(wanted + fx_pairs_needed(currencies, base)))
+        pairs = fx_pairs_needed(list(currencies.values()) + trade_currencies, base)
+        wanted = list(dict.fromkeys(wanted + pairs))
         missing = price_service.missing_history(wanted, start)
         if not missing:
             break
-        if price_service.breaker_state() == "open":
-            failed.update({t: "Yahoo Finance is unreachable; showing the last known prices." for t in missing})
-            break
-        future = price_service.warm_in_background(missing, start)
+        future = price_service.warm_in_background(missing, start)  # with the breaker open it fails at once
         try:
             report = future.result(timeout=budget)
         except FutureTimeout:
             pending = price_service.in_flight(wanted)
             return Prepared(status="warming", ready=len(wanted) - max(pending, 1), total=len(wanted), base=base)
+        except Exception:  # noqa: BLE001 - a failed warm-up means stale prices, never a 500
+            log.exception("background warm-up failed")
+            report = None
         if report is not None:
             failed.update({t: f.message for t, f in report.failed.items()})
     currencies = ticker_currencies(wanted, trades, base)
-    pairs = fx_pairs_needed({t: currencies[t] for t in held + benchmarks}, base)
+    pairs = fx_pairs_needed(list({t: currencies[t] for t in held + benchmarks}.values()) + trade_currencies, base)
     history = price_service.read_history(wanted, start, market.utcnow().date())
-    valuation = portfolio_valuation(
-        trades, history.closes[held], splits=history.splits, dividends=history.dividends,
-        currencies={t: currencies[t] for t in held}, fx=history.closes[pairs] if pairs else None,
-        base_currency=base,
-    )
+    fx = priced_columns(history.closes, pairs)
+    try:
+        valuation = portfolio_valuation(
+            trades, priced_columns(history.closes, held), splits=history.splits, dividends=history.dividends,
+            currencies={t: currencies[t] for t in held}, fx=fx, base_currency=base,
+        )
+    except FxMissingError as exc:
+        return Prepared(status="stale", ready=len(wanted) - len(exc.pairs), total=len(wanted), base=base,
+                        errors={pair: f"No exchange rate yet for {pair}; the charts appear once it is fetched."
+                                for pair in exc.pairs})
     errors = {}
     drawn = []
     for ticker in benchmarks:
@@ -88,8 +97,11 @@ def prepare(portfolio, benchmarks, price_service, budget):
             drawn.append(ticker)
     bench = pd.DataFrame(index=history.adj_closes.index)
     if drawn:
-        bench = to_base(history.adj_closes[drawn], {t: currencies[t] for t in drawn},
-                        history.closes[pairs] if pairs else None, base)
+        try:
+            bench = to_base(history.adj_closes[drawn], {t: currencies[t] for t in drawn}, fx, base)
+        except FxMissingError as exc:
+            errors.update({t: f"No exchange rate yet for {', '.join(exc.pairs)}." for t in drawn})
+            drawn = []
     outage = any(t in failed for t in held) or price_service.breaker_state() == "open"
     quotes = price_service.cached_quotes(held)
     stale = outage or any(q.price is not None and not q.fresh for q in quotes.values())
@@ -99,6 +111,14 @@ def prepare(portfolio, benchmarks, price_service, budget):
         daily=valuation.daily, holdings=valuation.holdings, bench=bench, benchmarks=drawn, errors=errors,
         as_of=as_of.isoformat() + "Z" if as_of else None,
     )
+
+
+def priced_columns(closes, columns):
+    """The columns that have at least one price (valuation falls back to trade prices for the others)."""
+    if not columns:
+        return None
+    frame = closes[list(columns)]
+    return frame.loc[:, frame.notna().any()]
 
 
 def ticker_currencies(tickers, trades, base):

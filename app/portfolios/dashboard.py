@@ -130,8 +130,9 @@ def build_dashboard(portfolio, price_service, now=None):
     for ticker, holding in holdings.items():
         security = securities.get(ticker)
         currencies[ticker] = (security.currency if security and security.currency else holding.currency) or base_iso
-    pairs = sorted({pair_ticker(currency_unit(c)[0], base_iso) for c in currencies.values()
-                    if currency_unit(c)[0] != base_iso})
+    # Prices convert at their quote currency, costs at the currency they were paid in.
+    used = list(currencies.values()) + [h.currency for h in holdings.values()]
+    pairs = sorted({pair_ticker(currency_unit(c)[0], base_iso) for c in used if currency_unit(c)[0] != base_iso})
     quotes = price_service.cached_quotes(tickers + pairs, now) if tickers else {}
     board = Dashboard(base_currency=base_iso, breaker=price_service.breaker_state())
     for ticker, holding in holdings.items():
@@ -169,13 +170,16 @@ def _row(ticker, holding, quote_currency, quotes, security, base_iso, board, now
     if quote.change is not None:
         row.day_change = quote.change / divisor * row.quantity
         row.day_change_pct = quote.change_pct
-    rate = 1.0
-    if iso != base_iso:
-        fx = quotes.get(pair_ticker(iso, base_iso))
-        if fx is None or fx.price is None:
-            board.unconverted.append(ticker)
-            return row
-        rate = fx.price
+    rate, cost_rate = fx_rate(iso, base_iso, quotes), fx_rate(holding.currency, base_iso, quotes)
+    if rate is None or cost_rate is None:
+        board.unconverted.append(ticker)
+        return row
+    if currency_unit(holding.currency)[0] != iso or currency_unit(holding.currency)[1] != 1:
+        # Paid in another currency (or in pence): show cost and gain in the quote currency.
+        row.cost_basis = row.cost_basis * cost_rate / rate
+        row.average_cost = row.average_cost * cost_rate / rate
+        row.unrealized = row.market_value - row.cost_basis
+        row.unrealized_pct = row.unrealized / row.cost_basis if row.cost_basis else None
     row.value_base = row.market_value * rate
     row.cost_base = row.cost_basis * rate
     row.day_change_base = (row.day_change or 0.0) * rate
@@ -201,6 +205,15 @@ def cached_dashboard(portfolio, price_service, cache, now=None):
         board = build_dashboard(portfolio, price_service, now)
         cache.set(key, board, timeout=DASHBOARD_CACHE_SECONDS)
     return board
+
+
+def fx_rate(currency, base_iso, quotes):
+    """Base-currency value of one unit of `currency` (GBp is a hundredth of GBP), or None when unknown."""
+    iso, divisor = currency_unit(currency, default=base_iso)
+    if iso == base_iso:
+        return 1.0 / divisor
+    quote = quotes.get(pair_ticker(iso, base_iso))
+    return quote.price / divisor if quote is not None and quote.price is not None else None
 
 
 def first_trade_date(trades):

@@ -2,7 +2,7 @@
 
 import logging
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pybreaker
 
@@ -54,7 +54,14 @@ def get_breaker(name, redis_url=None, stats=None, fail_max=FAIL_MAX, reset_timeo
 def breaker_state(breaker):
     """The breaker's state as a word: closed, open or half-open (what Redis says, with Redis)."""
     try:
-        return breaker.current_state
+        state = breaker.current_state
+        if state == pybreaker.STATE_OPEN:
+            opened = breaker._state_storage.opened_at
+            if opened is not None and opened.tzinfo is None:
+                opened = opened.replace(tzinfo=UTC)
+            if opened is not None and datetime.now(UTC) >= opened + timedelta(seconds=breaker.reset_timeout):
+                return pybreaker.STATE_HALF_OPEN  # the cooldown is over: the next call is the trial
+        return state
     except Exception:  # noqa: BLE001 - a status read must never fail a page
         return "unknown"
 

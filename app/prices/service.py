@@ -184,8 +184,10 @@ class PriceService:
             if security is not None and security.unknown_since is not None:
                 continue
             first = security.history_from if security and security.history_from else None
-            if ticker not in spans or first is None or start < first:
+            if first is None or start < first:
                 missing.append(ticker)
+                continue
+            if ticker not in spans:  # asked for already, and Yahoo had no prices: not again on every request
                 continue
             if spans[ticker][1] < market.last_complete_session(ticker, now):
                 quotes = quotes or self.cached_quotes(tickers, now)
@@ -284,7 +286,7 @@ class PriceService:
 
     def _store(self, result, tickers, start, now, report):
         report.requests += result.requests
-        known = store.securities(tickers)
+        known = store.ensure_securities(tickers)
         rows = []
         for ticker, data in result.data.items():
             rows += store.bar_rows(ticker, data.bars, now)
@@ -356,12 +358,15 @@ class PriceService:
             pending = [self._inflight[t] for t in tickers if t in self._inflight]
             new = [t for t in tickers if t not in self._inflight]
             futures = list(dict.fromkeys(pending))
+            future = None
             if new:
                 future = self._executor.submit(self._warm_in_context, new, start)
                 for ticker in new:
                     self._inflight[ticker] = future
-                future.add_done_callback(lambda _f, done=tuple(new): self._forget(done))
                 futures.append(future)
+        if future is not None:
+            # Outside the lock: a future that is already done runs the callback at once, and it takes the lock.
+            future.add_done_callback(lambda _f, done=tuple(new): self._forget(done))
         return combine(futures)
 
     def _warm_in_context(self, tickers, start):

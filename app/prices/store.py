@@ -68,6 +68,14 @@ def securities(tickers):
     return {s.ticker: s for s in db.session.scalars(select(Security).where(Security.ticker.in_(list(tickers))))}
 
 
+def ensure_securities(tickers):
+    """Make sure every ticker has a Security row (two warm-ups may meet here), then return them by ticker."""
+    if tickers:
+        statement = _insert(Security).values([{"ticker": t, "kind": "equity"} for t in dict.fromkeys(tickers)])
+        db.session.execute(statement.on_conflict_do_nothing(index_elements=["ticker"]))
+    return securities(tickers)
+
+
 def security(known, ticker):
     """Return the Security row for a ticker from `known`, made and added when missing."""
     row = known.get(ticker)
@@ -153,6 +161,26 @@ def mark_unknown(row, message):
     """Remember on the Security row that Yahoo does not know the ticker."""
     row.unknown_since = row.unknown_since or utcnow()
     row.last_error, row.last_error_at = message[:500], utcnow()
+
+
+def portfolio_benchmarks():
+    """Every benchmark some portfolio has chosen."""
+    from app.models import Portfolio
+
+    chosen = db.session.scalars(select(Portfolio.benchmarks).where(Portfolio.benchmarks.is_not(None)))
+    return sorted({t for text in chosen for t in text.split(",") if t})
+
+
+def currencies_in_use():
+    """(base currency, currency) pairs the portfolios need converted: trade currencies and quote currencies."""
+    from app.models import Portfolio, Transaction
+
+    traded = select(Portfolio.base_currency, Transaction.currency).join(
+        Transaction, Transaction.portfolio_id == Portfolio.id).distinct()
+    quoted = select(Portfolio.base_currency, Security.currency).join(
+        Transaction, Transaction.portfolio_id == Portfolio.id).join(
+        Security, Security.ticker == Transaction.ticker).where(Security.currency.is_not(None)).distinct()
+    return set(db.session.execute(traded).all()) | set(db.session.execute(quoted).all())
 
 
 def held_tickers():

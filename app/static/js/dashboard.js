@@ -86,12 +86,13 @@
     });
     Object.keys(data.errors || {}).forEach(function (t) { addNote(t + ": " + data.errors[t], true); });
     // The page was painted before these prices existed: paint it again once, now that they do.
-    if (root.dataset.missing === "1" && data.status === "ready" && !sessionStorage.getItem("folio-repainted")) {
-      sessionStorage.setItem("folio-repainted", "1");
+    // At most once every ten minutes: a ticker that never gets a price must not reload the page each visit.
+    var key = "folio-repainted:" + url, last = Number(sessionStorage.getItem(key) || 0);
+    if (root.dataset.missing === "1" && data.status === "ready" && Date.now() - last > 600000) {
+      sessionStorage.setItem(key, String(Date.now()));
       window.location.reload();
       return;
     }
-    sessionStorage.removeItem("folio-repainted");
     if (data.status === "stale") {
       setStatus("Yahoo Finance is unreachable or slow: the charts show the last known prices.", "warn");
     } else if (status && /Fetching|not yet/.test(status.textContent)) {
