@@ -194,17 +194,19 @@ def _row(ticker, holding, quote_currency, quotes, security, base_iso, board, now
 DASHBOARD_CACHE_SECONDS = 3600
 
 
-def cached_dashboard(portfolio, price_service, cache, now=None):
-    """The dashboard, computed once per change of the portfolio, of the prices, of the breaker, or minute."""
+def cached_dashboard(portfolio, price_service, cache, render, now=None):
+    """The dashboard and its rendered parts (`render(board)`), made once per change of the portfolio, of the
+    prices, of the breaker, or per minute (the ages of the prices are worded to the minute)."""
     from app.api.charts import data_version
 
     now = now or market.utcnow()
     key = f"dashboard:{portfolio.id}:{portfolio.base_currency}:{data_version(portfolio, price_service, now)}"
-    board = cache.get(key)
-    if board is None:
+    cached = cache.get(key)
+    if cached is None:
         board = build_dashboard(portfolio, price_service, now)
-        cache.set(key, board, timeout=DASHBOARD_CACHE_SECONDS)
-    return board
+        cached = (board, render(board))
+        cache.set(key, cached, timeout=DASHBOARD_CACHE_SECONDS)
+    return cached
 
 
 def fx_rate(currency, base_iso, quotes):

@@ -2,6 +2,7 @@
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from app.analytics.ranges import RANGES
 from app.extensions import cache
@@ -43,11 +44,18 @@ def index():
 @login_required
 def show(portfolio_id):
     portfolio = get_owned_portfolio(portfolio_id)
-    board = cached_dashboard(portfolio, get_price_service(), cache)
+    board, parts = cached_dashboard(portfolio, get_price_service(), cache, render_board)
     benchmarks = portfolio.benchmark_list(current_app.config["BENCHMARKS"])
     form = BenchmarksForm(benchmarks=", ".join(benchmarks))
     return render_template("portfolios/show.html", portfolio=portfolio, board=board, benchmarks=benchmarks,
-                           ranges=RANGES, form=form)
+                           ranges=RANGES, form=form, board_html=parts)
+
+
+def render_board(board):
+    """The totals and the holdings table as HTML, cached with the board (they hold no per-user token)."""
+    # Autoescaped template output: already safe HTML.
+    return {"summary": Markup(render_template("portfolios/_summary.html", board=board)),  # noqa: S704
+            "table": Markup(render_template("portfolios/_holdings.html", board=board))}  # noqa: S704
 
 
 @bp.route("/portfolios/<int:portfolio_id>/compare")
