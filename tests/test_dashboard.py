@@ -269,3 +269,10 @@ def test_yahoo_down_from_the_start_is_stale_not_a_500(app, client, signed_in, ya
         resp = client.get(path)
         assert resp.status_code == 200, path
     assert chart(client, portfolio, range="1Y", benchmarks="SPY").get_json()["status"] == "stale"
+
+
+@time_machine.travel(EVENING, tick=False)
+def test_price_status_page(client, priced, yahoo):
+    page = client.get("/status").data.decode()
+    assert "breaker closed" in page and "AAPL" in page and "fresh" in page
+    assert "Requests to Yahoo" in page

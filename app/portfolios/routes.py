@@ -24,6 +24,15 @@ def healthz():
     return "ok", 200, {"Content-Type": "text/plain", "Cache-Control": "no-store"}
 
 
+@bp.route("/status")
+@login_required
+def price_status():
+    """Prices as the operator sees them: counters, breaker, last warm-up, and freshness of your tickers."""
+    tickers = sorted({t for p in current_user.portfolios for t in service.held_tickers_of(p.id)})
+    quotes, snapshot = get_price_service().status(tickers)
+    return render_template("status.html", quotes=quotes, stats=snapshot)
+
+
 @bp.route("/portfolios", methods=["GET", "POST"])
 @login_required
 def index():

@@ -98,6 +98,12 @@ def trades_of(portfolio_id):
     return [to_trade(row) for row in db.session.execute(query)]
 
 
+def held_tickers_of(portfolio_id):
+    """The tickers that appear in a portfolio's transactions."""
+    query = select(Transaction.ticker).where(Transaction.portfolio_id == portfolio_id).distinct()
+    return list(db.session.scalars(query))
+
+
 def holdings_of(portfolio_id):
     """Return the open holdings of a portfolio, from its transactions."""
     return open_holdings(to_trade(t) for t in transactions_of(portfolio_id))
