@@ -7,6 +7,7 @@ from zlib import crc32
 import numpy as np
 import pandas as pd
 
+from app.prices import market
 from app.prices.sources import FetchResult, TickerData
 from app.sample import ANCHORS, anchor_price
 
@@ -63,10 +64,12 @@ class DemoSource:
     def fetch(self, tickers, start, end):
         """Return the generated bars for each ticker within [start, end]."""
         result = FetchResult()
-        today = pd.Timestamp(date.today())
+        now = market.utcnow()
         for ticker in dict.fromkeys(tickers):
             frame, dividends = demo_series(ticker)
-            window = frame.loc[pd.Timestamp(start):min(pd.Timestamp(end), today)]
+            # No bar for a session that has not opened yet where the ticker trades (Monday in Tokyo is Sunday in NY).
+            last = pd.Timestamp(market.expected_last_bar(ticker, now))
+            window = frame.loc[pd.Timestamp(start):min(pd.Timestamp(end), last)]
             name = f"{ticker} (demo)"
             kind = "etf" if ticker in {"SPY", "QQQ", "VTI", "VOO", "IWM", "VEA", "AGG"} else "equity"
             currency = "GBp" if ticker.endswith(".L") else ("EUR" if ticker.endswith((".DE", ".PA", ".AS")) else "USD")
