@@ -160,6 +160,9 @@ def main():
         trivial = measure(client, "/healthz", args.requests)
         print(f"gunicorn, 2 gthread workers, production settings, PostgreSQL; {args.requests} requests each")
         print(f"trivial route /healthz:           p50 {trivial[0]:6.1f} ms  p95 {trivial[1]:6.1f} ms")
+        baseline = measure(client, "/portfolios", args.requests)
+        print(f"signed-in baseline /portfolios:   p50 {baseline[0]:6.1f} ms  p95 {baseline[1]:6.1f} ms  "
+              f"ratio to trivial {baseline[0] / trivial[0]:5.1f}x  (session, user, base template)")
         for size in (50, 500):
             # The first request computes the dashboard from the database (the quotes are not in the cache).
             _, _, first = client.request("GET", f"/portfolios/{ids[size]}")
