@@ -93,6 +93,7 @@ def from_env(environ=None):
         "PRICE_THREADS_PER_CHUNK": int(environ.get("PRICE_THREADS_PER_CHUNK", 4)),
         "PRICE_TIMEOUT": float(environ.get("PRICE_TIMEOUT", 10)),
         "QUOTE_TTL_OPEN": int(environ.get("QUOTE_TTL_OPEN", 60)),
+        "QUOTE_STALE_GRACE": int(environ.get("QUOTE_STALE_GRACE", 600)),
         "YF_CACHE_DIR": environ.get("YF_CACHE_DIR", str(INSTANCE_DIR / "yfinance-cache")),
         "CHART_FETCH_BUDGET": float(environ.get("CHART_FETCH_BUDGET", 5)),
         "SCHEDULER_ENABLED": env_bool(environ, "SCHEDULER_ENABLED", True),

@@ -131,7 +131,7 @@ def test_stale_prices_are_served_while_yahoo_is_down_and_never_overwritten(servi
         service.warm(["AAPL"], start=date(2026, 10, 1))
         first = service.cached_quotes(["AAPL"])["AAPL"]
         assert first.fresh
-        clock.shift(timedelta(minutes=5))
+        clock.shift(timedelta(minutes=15))  # past the TTL and the grace: overdue
         yahoo.failures["*"] = "timeout"
         for _ in range(4):
             report = service.warm(["AAPL"])
@@ -268,3 +268,14 @@ def test_a_new_split_refetches_the_whole_history(service, yahoo):
     db.session.expire_all()
     new = db.session.scalar(select(PriceBar.close).where(PriceBar.ticker == "SPLT", PriceBar.date == date(2026, 7, 1)))
     assert new == pytest.approx(old / 4)
+
+
+def test_a_quote_due_for_refresh_is_not_shown_stale_until_overdue(service, yahoo):
+    yahoo.add(Symbol("AAPL"))
+    with time_machine.travel(OPEN_TUESDAY, tick=False) as clock:
+        service.warm(["AAPL"], start=date(2026, 9, 1))
+        clock.shift(timedelta(minutes=3))  # past the 60 s TTL, within the 10-minute grace
+        quote = service.cached_quotes(["AAPL"])["AAPL"]
+        assert not quote.fresh and quote.status == "fresh"
+        clock.shift(timedelta(minutes=10))
+        assert service.cached_quotes(["AAPL"])["AAPL"].status == "stale"

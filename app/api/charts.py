@@ -104,7 +104,7 @@ def prepare(portfolio, benchmarks, price_service, budget):
             drawn = []
     outage = any(t in failed for t in held) or price_service.breaker_state() == "open"
     quotes = price_service.cached_quotes(held)
-    stale = outage or any(q.price is not None and not q.fresh for q in quotes.values())
+    stale = outage or any(q.status == "stale" for q in quotes.values())
     as_of = max((q.as_of for q in quotes.values() if q.as_of), default=None)
     return Prepared(
         status="stale" if stale else "ready", ready=len(wanted), total=len(wanted), base=base,
@@ -222,6 +222,7 @@ def clean(value):
 
 
 def data_version(portfolio, price_service, now):
-    """A key that changes whenever the answer could: the portfolio, any price write, the breaker, the minute."""
+    """A key that changes whenever the answer could: the portfolio, any price write, the breaker, the clock."""
     last_warm = (price_service.stats.get("last_warm") or {}).get("at")
-    return f"{portfolio.data_version}:{last_warm}:{price_service.breaker_state()}:{now:%Y%m%d%H%M}"
+    # Ten-minute buckets: only the stale/fresh wording depends on the clock, and it has a grace of ten minutes.
+    return f"{portfolio.data_version}:{last_warm}:{price_service.breaker_state()}:{now:%Y%m%d%H}{now.minute // 10}"

@@ -108,7 +108,7 @@ def age_label(quote, now):
     if quote.as_of is None:
         return None
     label = market.session_label(quote.ticker, quote.as_of)
-    if not quote.fresh:
+    if quote.status == "stale":
         return f"stale since {label}"
     if market.is_open(quote.ticker, quote.as_of):
         return f"as of {label.split(' ')[-1]}"
@@ -187,7 +187,7 @@ def _row(ticker, holding, quote_currency, quotes, security, base_iso, board, now
     board.total_cost += row.cost_base
     board.day_change += row.day_change_base
     board.priced += 1
-    board.stale += 0 if quote.fresh else 1
+    board.stale += 1 if quote.status == "stale" else 0
     return row
 
 

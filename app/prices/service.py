@@ -37,8 +37,8 @@ class Quote:
     currency: str | None = None
     market_date: date | None = None
     as_of: datetime | None = None
-    fresh: bool = False
-    status: str = "missing"  # fresh | stale | missing | unknown
+    fresh: bool = False  # within its TTL: a warm-up would not fetch it again
+    status: str = "missing"  # fresh | stale (overdue by more than the grace) | missing | unknown
     message: str | None = None
 
     @property
@@ -99,6 +99,7 @@ class PriceService:
         self.backend = backend
         self.stats = stats
         self.ttl_open = app.config.get("QUOTE_TTL_OPEN", 60)
+        self.stale_grace = app.config.get("QUOTE_STALE_GRACE", 600)
         self._inflight = {}
         self._lock = threading.Lock()
         self._executor = None
@@ -133,11 +134,13 @@ class PriceService:
                          currency=security.currency if security else None)
         fetched_at = datetime.fromisoformat(entry["fetched_at"])
         fresh = market.is_fresh(ticker, fetched_at, now, self.ttl_open)
+        # Due for a refresh is not stale yet: the warm-up runs every few minutes. Stale means it is overdue.
+        overdue = now >= market.fresh_until(ticker, fetched_at, self.ttl_open) + timedelta(seconds=self.stale_grace)
         return Quote(
             ticker=ticker, price=entry["price"], previous_close=entry.get("previous_close"),
             currency=entry.get("currency") or (security.currency if security else None),
             market_date=date.fromisoformat(entry["market_date"]), as_of=fetched_at, fresh=fresh,
-            status="fresh" if fresh else "stale", message=security.last_error if security and not fresh else None,
+            status="stale" if overdue else "fresh", message=security.last_error if security and overdue else None,
         )
 
     @staticmethod
