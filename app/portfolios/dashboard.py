@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from app.analytics.fx import currency_unit, pair_ticker
 from app.analytics.holdings import Trade, compute_holdings
@@ -93,14 +94,8 @@ def split_trades(trades, split_rows):
     for row in split_rows.itertuples(index=False):
         day = row.date.date()
         if row.ticker in first and day > first[row.ticker] and (row.ticker, day) not in entered:
-            extra.append(Trade(ticker=row.ticker, type="SPLIT", trade_date=day, quantity=_decimal(row.ratio)))
+            extra.append(Trade(ticker=row.ticker, type="SPLIT", trade_date=day, quantity=Decimal(str(row.ratio))))
     return extra
-
-
-def _decimal(value):
-    from decimal import Decimal
-
-    return Decimal(str(value))
 
 
 def age_label(quote, now):

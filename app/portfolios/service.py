@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from sqlalchemy import select, update
 
-from app.analytics.holdings import HoldingsError, Trade, compute_holdings, open_holdings
+from app.analytics.holdings import HoldingsError, Trade, compute_holdings
 from app.extensions import db
 from app.models import Portfolio, Transaction
 from app.tickers import split_tickers
@@ -102,11 +102,6 @@ def held_tickers_of(portfolio_id):
     """The tickers that appear in a portfolio's transactions."""
     query = select(Transaction.ticker).where(Transaction.portfolio_id == portfolio_id).distinct()
     return list(db.session.scalars(query))
-
-
-def holdings_of(portfolio_id):
-    """Return the open holdings of a portfolio, from its transactions."""
-    return open_holdings(to_trade(t) for t in transactions_of(portfolio_id))
 
 
 def check_trades(portfolio_id, changed=None, removed_id=None):

@@ -296,7 +296,7 @@ class PriceService:
         store.upsert_bars(rows)
         for ticker, data in result.data.items():
             store.upsert_actions(ticker, data.splits, data.dividends)
-            row = store.security(known, ticker)
+            row = known[ticker]
             row.currency = data.currency or row.currency
             row.name = data.name or row.name
             row.exchange = data.exchange or row.exchange
@@ -305,7 +305,7 @@ class PriceService:
             row.unknown_since = row.last_error = row.last_error_at = None
             report.fetched.append(ticker)
         for ticker, failure in result.failures.items():
-            row = store.security(known, ticker)
+            row = known[ticker]
             if failure.kind == sources.UNKNOWN:
                 store.mark_unknown(row, failure.message)
             elif failure.kind == sources.NO_DATA:

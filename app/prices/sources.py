@@ -58,11 +58,6 @@ class FetchResult:
         return self
 
 
-def empty_bars():
-    """A bars frame with no rows and the right columns."""
-    return pd.DataFrame({"close": [], "adj_close": [], "volume": []}, index=pd.DatetimeIndex([], name="date"))
-
-
 def make_source(name, settings, stats=None):
     """Build the source named by PRICE_SOURCE; an unknown name is a configuration error."""
     from app.prices.demo import DemoSource

@@ -76,15 +76,6 @@ def ensure_securities(tickers):
     return securities(tickers)
 
 
-def security(known, ticker):
-    """Return the Security row for a ticker from `known`, made and added when missing."""
-    row = known.get(ticker)
-    if row is None:
-        row = known[ticker] = Security(ticker=ticker)
-        db.session.add(row)
-    return row
-
-
 def coverage(tickers):
     """First and last stored bar per ticker, in one query."""
     if not tickers:
