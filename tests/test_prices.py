@@ -52,6 +52,20 @@ def test_warm_many_tickers_over_several_chunks(service, yahoo):
 
 
 @time_machine.travel(TUESDAY_EVENING, tick=False)
+def test_chunks_are_in_flight_at_once_through_a_closed_breaker(app_factory, yahoo):
+    # pybreaker's call() holds the breaker's lock while the call runs: chunks would go one at a time.
+    app = app_factory(PRICE_CHUNK_SIZE=1, PRICE_MAX_WORKERS=3, PRICE_THREADS_PER_CHUNK=1)
+    names = tickers(3)
+    yahoo.add(*(Symbol(n) for n in names))
+    meeting = threading.Barrier(3, timeout=10)
+    yahoo.gate = lambda symbol: meeting.wait()  # each chunk's request waits until all three are in flight
+    with app.app_context():
+        report = get_price_service(app).warm(names, start=date(2026, 10, 1))
+    assert sorted(report.fetched) == names and not report.failed
+    assert not meeting.broken
+
+
+@time_machine.travel(TUESDAY_EVENING, tick=False)
 def test_splits_dividends_and_security_details_are_stored(service, yahoo):
     yahoo.add(Symbol("NVDA", splits={date(2024, 6, 10): 10.0}, dividends={date(2024, 6, 11): 0.01}, kind="EQUITY"))
     service.warm(["NVDA"], start=date(2024, 1, 2))

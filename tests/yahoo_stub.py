@@ -66,6 +66,7 @@ class YahooStub:
         self.unknown = set(unknown)
         self.failures = {}  # symbol or "*" → "timeout" | "connection" | "429" | "500" | "malformed"
         self.chart_calls = []  # (symbol, params)
+        self.gate = None  # called with the symbol before each chart answer (tests use it to hold requests)
         self.lock = threading.Lock()
         self._frames = {}
         rsps.add_callback(responses.GET, "https://fc.yahoo.com", callback=self.cookie)
@@ -106,6 +107,8 @@ class YahooStub:
         params = {k: v[0] for k, v in parse_qs(urlsplit(request.url).query).items()}
         with self.lock:
             self.chart_calls.append((name, params))
+        if self.gate is not None:
+            self.gate(name)
         if self.delay:
             time.sleep(self.delay)
         failure = self.failures.get(name) or self.failures.get("*")

@@ -51,6 +51,30 @@ def get_breaker(name, redis_url=None, stats=None, fail_max=FAIL_MAX, reset_timeo
         return breaker
 
 
+def call_through(breaker, func):
+    """Run `func` under the breaker's rules without holding its lock while `func` runs.
+
+    `CircuitBreaker.call` holds the breaker's lock for the whole call (danielfm/pybreaker#55), so
+    chunks sharing one breaker would fetch one at a time. While the breaker is closed, `func` runs
+    outside the lock and only its outcome is passed through `call`, which counts it and trips the
+    breaker as usual; when it is open or half-open, `call` itself runs `func`, failing fast or letting
+    exactly one trial through at a time.
+    """
+    if breaker.current_state != pybreaker.STATE_CLOSED:
+        return breaker.call(func)
+    try:
+        outcome = func()
+    except Exception as exc:  # noqa: BLE001 - re-raised inside call(), which counts it
+        error = exc
+
+        def replay():
+            raise error
+    else:
+        def replay():
+            return outcome
+    return breaker.call(replay)
+
+
 def breaker_state(breaker):
     """The breaker's state as a word: closed, open or half-open (what Redis says, with Redis)."""
     try:

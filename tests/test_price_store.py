@@ -1,0 +1,66 @@
+"""The bar upsert: multi-row statements, dates converted once, older fetches never overwrite newer ones."""
+
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import PriceBar
+from app.prices import store
+
+FIRST = date(2021, 1, 4)
+
+
+def frame(days, close, volume=1000, start=FIRST):
+    index = pd.DatetimeIndex([start + timedelta(days=i) for i in range(days)], name="date")
+    return pd.DataFrame({"close": close, "adj_close": close * 0.9, "volume": volume}, index=index, dtype="float64")
+
+
+def stored(ticker):
+    rows = db.session.execute(select(PriceBar.date, PriceBar.close, PriceBar.adj_close, PriceBar.volume,
+                                     PriceBar.fetched_at).where(PriceBar.ticker == ticker).order_by(PriceBar.date))
+    return rows.all()
+
+
+@pytest.mark.parametrize("days", [1, 7, 512, 1300])  # one row, a power of two short, a full batch, batches and rest
+def test_every_bar_lands_with_its_values(app, days):
+    fetched = datetime(2026, 11, 20, 22, 0)
+    rows = store.bar_rows("ABC", frame(days, 10.0 + pd.Series(range(days), dtype="float64").to_numpy()), fetched)
+    assert store.upsert_bars(rows) == days
+    db.session.commit()
+    bars = stored("ABC")
+    assert len(bars) == days
+    assert bars[0] == (FIRST, 10.0, 9.0, 1000, fetched)
+    assert bars[-1][:4] == (FIRST + timedelta(days=days - 1), 10.0 + days - 1, pytest.approx((10.0 + days - 1) * 0.9),
+                            1000)
+
+
+def test_an_older_fetch_never_overwrites_a_newer_one(app):
+    newer, older = datetime(2026, 11, 20, 22, 0), datetime(2026, 11, 20, 21, 0)
+    store.upsert_bars(store.bar_rows("ABC", frame(600, 20.0), newer))
+    store.upsert_bars(store.bar_rows("ABC", frame(600, 19.0), older))
+    db.session.commit()
+    assert {row.close for row in stored("ABC")} == {20.0}
+    store.upsert_bars(store.bar_rows("ABC", frame(3, 21.0), newer + timedelta(minutes=5)))
+    db.session.commit()
+    closes = [row.close for row in stored("ABC")]
+    assert closes[:3] == [21.0] * 3 and set(closes[3:]) == {20.0}
+
+
+def test_a_day_twice_in_one_fetch_is_written_once_with_the_last_value(app):
+    bars = pd.concat([frame(3, 5.0), frame(1, 6.0, start=FIRST + timedelta(days=2))])
+    store.upsert_bars(store.bar_rows("ABC", bars, datetime(2026, 11, 20)))
+    db.session.commit()
+    assert [row.close for row in stored("ABC")] == [5.0, 5.0, 6.0]
+
+
+def test_days_without_a_close_and_missing_volumes(app):
+    bars = frame(4, 5.0)
+    bars.iloc[1, 0] = float("nan")
+    bars.iloc[2, 2] = float("nan")
+    store.upsert_bars(store.bar_rows("ABC", bars, datetime(2026, 11, 20)))
+    db.session.commit()
+    assert [(row.date, row.volume) for row in stored("ABC")] == [
+        (FIRST, 1000), (FIRST + timedelta(days=2), None), (FIRST + timedelta(days=3), 1000)]
