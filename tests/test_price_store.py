@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 import pytest
-from sqlalchemy import select
+from sqlalchemy import String, select
 
 from app.extensions import db
 from app.models import PriceBar
@@ -64,3 +64,15 @@ def test_days_without_a_close_and_missing_volumes(app):
     db.session.commit()
     assert [(row.date, row.volume) for row in stored("ABC")] == [
         (FIRST, 1000), (FIRST + timedelta(days=2), None), (FIRST + timedelta(days=3), 1000)]
+
+
+def test_upserted_times_compare_with_times_the_orm_wrote(app):
+    # The upsert converts values itself: they must match what SQLAlchemy stores, or "newer" compares as text wrongly.
+    newer, older = datetime(2026, 11, 20, 22, 0), datetime(2026, 11, 20, 21, 0)
+    db.session.add(PriceBar(ticker="ABC", date=FIRST, close=30.0, adj_close=30.0, volume=1, fetched_at=newer))
+    db.session.commit()
+    store.upsert_bars(store.bar_rows("ABC", frame(2, 29.0), older))
+    db.session.commit()
+    assert [(row.close, row.fetched_at) for row in stored("ABC")] == [(30.0, newer), (29.0, older)]
+    raw = db.session.execute(select(PriceBar.__table__.c.fetched_at.cast(String))).scalars().all()
+    assert len(set(map(len, raw))) == 1  # one textual form for every stored time

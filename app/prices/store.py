@@ -2,7 +2,9 @@
 
 from datetime import date, timedelta
 from functools import lru_cache
+from itertools import chain
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -26,14 +28,17 @@ BATCH_ROWS = 512
 
 def bar_rows(ticker, bars, fetched_at):
     """One ticker's bars as (ticker, date, close, adj_close, volume, fetched_at) tuples, days without a close out."""
-    bars = bars[bars["close"].notna()]
-    bars = bars[~bars.index.duplicated(keep="last")]  # one row per day: a multi-row upsert may not touch a row twice
-    if bars.empty:
+    close = bars["close"].to_numpy(dtype="float64")
+    # One row per day (a multi-row upsert may not touch a row twice): the last of a day wins.
+    keep = ~np.isnan(close) & ~bars.index.duplicated(keep="last")
+    if not keep.any():
         return []
-    volume = bars["volume"].astype("float64")
+    volume = bars["volume"].to_numpy(dtype="float64")[keep]
     volumes = [None if v != v else int(v) for v in volume.tolist()]  # NaN is the only value unequal to itself
-    return list(zip([ticker] * len(bars), bars.index.date.tolist(), bars["close"].astype(float).tolist(),
-                    bars["adj_close"].astype(float).tolist(), volumes, [fetched_at] * len(bars), strict=True))
+    count = int(keep.sum())
+    return list(zip([ticker] * count, bars.index[keep].date.tolist(), close[keep].tolist(),
+                    bars["adj_close"].to_numpy(dtype="float64")[keep].tolist(), volumes, [fetched_at] * count,
+                    strict=True))
 
 
 def upsert_bars(rows):
@@ -56,7 +61,7 @@ def upsert_bars(rows):
             params = {f"{column}_m{i}": value
                       for i, row in enumerate(batch) for column, value in zip(BAR_COLUMNS, row, strict=True)}
         else:
-            params = tuple(value for row in batch for value in row)
+            params = tuple(chain.from_iterable(batch))
         connection.exec_driver_sql(sql, params)
         done += size
     return len(rows)
@@ -70,18 +75,21 @@ def _batch_size(remaining):
 
 
 def _bind_values(rows, dialect):
-    """Convert each column's values the way SQLAlchemy would for this database, each distinct value once."""
-    converters = []
-    for name in BAR_COLUMNS:
-        processor = PriceBar.__table__.c[name].type.bind_processor(dialect)
+    """Convert the values the way SQLAlchemy would for this database; each distinct date and time once."""
+    columns = list(zip(*rows, strict=True))
+    changed = False
+    for position, name in enumerate(BAR_COLUMNS):
+        column_type = PriceBar.__table__.c[name].type
+        processor = column_type.dialect_impl(dialect).bind_processor(dialect)
         if processor is None:
-            converters.append(None)
+            continue
+        changed = True
+        if name in ("date", "fetched_at"):  # a few hundred distinct values over thousands of rows
+            converted = {value: processor(value) for value in set(columns[position])}
+            columns[position] = list(map(converted.__getitem__, columns[position]))
         else:
-            memo = {}
-            converters.append(lambda v, p=processor, m=memo: m[v] if v in m else m.setdefault(v, p(v)))
-    if not any(converters):
-        return rows
-    return [tuple(v if c is None else c(v) for v, c in zip(row, converters, strict=True)) for row in rows]
+            columns[position] = list(map(processor, columns[position]))
+    return list(zip(*columns, strict=True)) if changed else rows
 
 
 @lru_cache(maxsize=64)
