@@ -44,27 +44,36 @@ def bar_rows(ticker, bars, fetched_at):
 def upsert_bars(rows):
     """Write bars by upsert: a bar already stored is replaced only by one fetched at the same time or later.
 
-    `rows` are `bar_rows` tuples. They go in as multi-row INSERTs of at most BATCH_ROWS rows, with
-    each distinct date and time converted for the database once rather than once per row.
+    `rows` are `bar_rows` tuples. PostgreSQL takes them all in one statement, as six arrays; SQLite
+    as multi-row INSERTs of at most BATCH_ROWS rows, each distinct date and time converted once.
     """
     if not rows:
         return 0
     connection = db.session.connection()
     dialect = connection.dialect
+    if dialect.name == "postgresql":
+        connection.exec_driver_sql(PG_UNNEST_UPSERT, tuple(list(column) for column in zip(*rows, strict=True)))
+        return len(rows)
     prepared = _bind_values(rows, dialect)
     done = 0
     while done < len(prepared):
         size = _batch_size(len(prepared) - done)
-        sql, named = _bars_upsert_sql(dialect, size)
-        batch = prepared[done:done + size]
-        if named:
-            params = {f"{column}_m{i}": value
-                      for i, row in enumerate(batch) for column, value in zip(BAR_COLUMNS, row, strict=True)}
-        else:
-            params = tuple(chain.from_iterable(batch))
-        connection.exec_driver_sql(sql, params)
+        params = tuple(chain.from_iterable(prepared[done:done + size]))
+        connection.exec_driver_sql(_bars_upsert_sql(dialect, size), params)
         done += size
     return len(rows)
+
+
+# Six array parameters whatever the number of rows: psycopg parses a statement with thousands of
+# placeholders again on every call, which cost more than the insert itself.
+PG_UNNEST_UPSERT = """
+INSERT INTO price_bars (ticker, date, close, adj_close, volume, fetched_at)
+SELECT * FROM unnest(%s::varchar[], %s::date[], %s::double precision[], %s::double precision[], %s::bigint[],
+                     %s::timestamp without time zone[])
+ON CONFLICT (ticker, date) DO UPDATE
+SET close = excluded.close, adj_close = excluded.adj_close, volume = excluded.volume, fetched_at = excluded.fetched_at
+WHERE excluded.fetched_at >= price_bars.fetched_at
+"""
 
 
 def _batch_size(remaining):
@@ -94,11 +103,9 @@ def _bind_values(rows, dialect):
 
 @lru_cache(maxsize=64)
 def _bars_upsert_sql(dialect, size):
-    """The SQL of a `size`-row bar upsert for this dialect, and whether it takes named parameters."""
+    """The SQL of a `size`-row bar upsert with positional parameters, row after row (SQLite)."""
     table = PriceBar.__table__
-    statement = (pg_insert if dialect.name == "postgresql" else sqlite_insert)(table).values(
-        [dict.fromkeys(BAR_COLUMNS) for _ in range(size)]
-    )
+    statement = sqlite_insert(table).values([dict.fromkeys(BAR_COLUMNS) for _ in range(size)])
     excluded = statement.excluded
     statement = statement.on_conflict_do_update(
         index_elements=["ticker", "date"],
@@ -107,12 +114,9 @@ def _bars_upsert_sql(dialect, size):
         where=excluded.fetched_at >= table.c.fetched_at,
     )
     compiled = statement.compile(dialect=dialect)
-    if compiled.positiontup is not None:
-        expected = [f"{column}_m{i}" for i in range(size) for column in BAR_COLUMNS]
-        if list(compiled.positiontup) != expected:
-            raise RuntimeError("unexpected parameter order in the bar upsert")
-        return compiled.string, False
-    return compiled.string, True
+    if list(compiled.positiontup or ()) != [f"{column}_m{i}" for i in range(size) for column in BAR_COLUMNS]:
+        raise RuntimeError("unexpected parameter order in the bar upsert")
+    return compiled.string
 
 
 def upsert_actions(ticker, splits, dividends):
