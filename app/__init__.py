@@ -2,7 +2,8 @@
 
 import logging
 
-from flask import Flask, jsonify, redirect, request, url_for
+from flask import Flask, g, jsonify, redirect, request, url_for
+from sqlalchemy import and_, select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
@@ -41,7 +42,7 @@ def register_extensions(app):
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
 
-    from app.models import User
+    from app.models import Portfolio, User
 
     @login_manager.unauthorized_handler
     def unauthorized():
@@ -51,7 +52,20 @@ def register_extensions(app):
 
     @login_manager.user_loader
     def load_user(user_id):
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        if not user_id.isdigit():
+            return None
+        portfolio_id = (request.view_args or {}).get("portfolio_id")
+        if isinstance(portfolio_id, int):
+            # A page of one portfolio: fetch it with its owner in one query. The ownership check that
+            # every such route makes (get_owned_portfolio) then finds it in the session, with no SQL.
+            owned = and_(Portfolio.owner_id == User.id, Portfolio.id == portfolio_id)
+            row = db.session.execute(
+                select(User, Portfolio).outerjoin(Portfolio, owned).where(User.id == int(user_id))).first()
+            if row is None:
+                return None
+            g.portfolio_of_url = row[1]  # the session's identity map holds objects weakly: keep it for the request
+            return row[0]
+        return db.session.get(User, int(user_id))
 
 
 def register_blueprints(app):

@@ -65,6 +65,20 @@ def test_dashboard_reads_holdings_in_a_fixed_number_of_queries(app, client, sign
     assert few == many, (few, many)
 
 
+def test_a_cached_dashboard_loads_its_owner_and_portfolio_in_one_query(app, client, auth, signed_in, no_network):
+    portfolio = make_portfolio(signed_in, trades=trades_for(["AAPL", "MSFT"]))
+    portfolio_id = portfolio.id
+    client.get(f"/portfolios/{portfolio_id}")  # computes and caches the board
+    db.session.remove()
+    resp, queries = count_queries(app, lambda: client.get(f"/portfolios/{portfolio_id}"))
+    assert resp.status_code == 200 and b'id="holdings"' in resp.data
+    assert queries == 1, queries
+    make_user("stranger@example.com")
+    auth.logout()
+    auth.login("stranger@example.com")
+    assert client.get(f"/portfolios/{portfolio_id}").status_code == 404  # the join is no way around the check
+
+
 @pytest.fixture
 def priced(app, signed_in, yahoo):
     """A portfolio of AAPL and MSFT since March 2025 with prices stored, compared against SPY."""
