@@ -76,3 +76,12 @@ def test_upserted_times_compare_with_times_the_orm_wrote(app):
     assert [(row.close, row.fetched_at) for row in stored("ABC")] == [(30.0, newer), (29.0, older)]
     raw = db.session.execute(select(PriceBar.__table__.c.fetched_at.cast(String))).scalars().all()
     assert len(set(map(len, raw))) == 1  # one textual form for every stored time
+
+
+def test_a_day_whose_last_bar_has_no_close_keeps_the_bar_that_has_one(app):
+    bars = pd.concat([frame(2, 5.0), frame(1, float("nan"), start=FIRST + timedelta(days=1))])
+    bars.iloc[0, 1] = float("nan")  # no adjusted close: the close stands in
+    store.upsert_bars(store.bar_rows("ABC", bars, datetime(2026, 11, 20)))
+    db.session.commit()
+    assert [(row.date, row.close, row.adj_close) for row in stored("ABC")] == [
+        (FIRST, 5.0, 5.0), (FIRST + timedelta(days=1), 5.0, 4.5)]

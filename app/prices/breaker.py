@@ -61,7 +61,10 @@ def call_through(breaker, func):
     exactly one trial through at a time.
     """
     if breaker.current_state != pybreaker.STATE_CLOSED:
-        return breaker.call(func)
+        with breaker._lock:  # one trial at a time; the calls behind it learn its outcome
+            if breaker.current_state != pybreaker.STATE_CLOSED:
+                return breaker.call(func)
+        # The trial closed the breaker while this call waited: run it outside the lock like the rest.
     try:
         outcome = func()
     except Exception as exc:  # noqa: BLE001 - re-raised inside call(), which counts it

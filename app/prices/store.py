@@ -27,18 +27,25 @@ BATCH_ROWS = 512
 
 
 def bar_rows(ticker, bars, fetched_at):
-    """One ticker's bars as (ticker, date, close, adj_close, volume, fetched_at) tuples, days without a close out."""
+    """One ticker's bars as (ticker, date, close, adj_close, volume, fetched_at) tuples, days without a close out.
+
+    One row per day (a multi-row upsert may not touch a row twice): the last bar of a day with a close
+    wins. A missing adjusted close falls back to the close.
+    """
     close = bars["close"].to_numpy(dtype="float64")
-    # One row per day (a multi-row upsert may not touch a row twice): the last of a day wins.
-    keep = ~np.isnan(close) & ~bars.index.duplicated(keep="last")
-    if not keep.any():
+    valid = np.flatnonzero(~np.isnan(close))
+    if not len(valid):
         return []
-    volume = bars["volume"].to_numpy(dtype="float64")[keep]
+    days = pd.DatetimeIndex(bars.index[valid]).normalize()
+    rows = valid[~days.duplicated(keep="last")]
+    days = days[~days.duplicated(keep="last")]
+    close = close[rows]
+    adjusted = bars["adj_close"].to_numpy(dtype="float64")[rows]
+    adjusted = np.where(np.isnan(adjusted), close, adjusted)
+    volume = bars["volume"].to_numpy(dtype="float64")[rows]
     volumes = [None if v != v else int(v) for v in volume.tolist()]  # NaN is the only value unequal to itself
-    count = int(keep.sum())
-    return list(zip([ticker] * count, bars.index[keep].date.tolist(), close[keep].tolist(),
-                    bars["adj_close"].to_numpy(dtype="float64")[keep].tolist(), volumes, [fetched_at] * count,
-                    strict=True))
+    return list(zip([ticker] * len(rows), days.date.tolist(), close.tolist(), adjusted.tolist(), volumes,
+                    [fetched_at] * len(rows), strict=True))
 
 
 def upsert_bars(rows):
