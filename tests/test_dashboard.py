@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 import time_machine
+from bs4 import BeautifulSoup
 from flask import g
 from sqlalchemy import event
 
@@ -292,3 +293,30 @@ def test_price_status_page(client, priced, yahoo):
     page = client.get("/status").data.decode()
     assert "breaker closed" in page and "AAPL" in page and "fresh" in page
     assert "Requests to Yahoo" in page
+
+
+def form_fields(page, form_class):
+    """The action and the fields a browser would send for the first form of `form_class` on the page."""
+    form = BeautifulSoup(page, "html.parser").find("form", class_=form_class)
+    return form.get("action"), {field["name"]: field.get("value", "") for field in form.find_all("input")}
+
+
+@pytest.mark.parametrize("page_path, lands_on", [("", ""), ("/compare", "/compare")])
+def test_the_benchmark_form_posts_back_with_its_csrf_token(app_factory, no_network, page_path, lands_on):
+    app = app_factory(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        portfolio_id = make_portfolio(make_user(), trades=trades_for(["AAPL"])).id
+    client = app.test_client()
+    client.environ_base["HTTP_REFERER"] = "https://localhost/"  # Flask-WTF checks the referrer over HTTPS
+    _, login = form_fields(client.get("/login").get_data(as_text=True), None)
+    client.post("/login", data={**login, "email": "owner@example.com", "password": "correct-horse"})
+    page = client.get(f"/portfolios/{portfolio_id}{page_path}").get_data(as_text=True)
+    action, fields = form_fields(page, "bench-form")
+    assert fields["benchmarks"] == "SPY, QQQ, VTI"  # the configured defaults, shown for editing
+    resp = client.post(action, data={**fields, "benchmarks": "vt, bnd"})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/portfolios/{portfolio_id}{lands_on}")
+    again = client.get(f"/portfolios/{portfolio_id}{page_path}").get_data(as_text=True)
+    assert form_fields(again, "bench-form")[1]["benchmarks"] == "VT, BND"
+    assert client.post(action, data={"benchmarks": "IWM"}).status_code == 400  # no token: refused
+    assert form_fields(client.get(f"/portfolios/{portfolio_id}").get_data(as_text=True),
+                       "bench-form")[1]["benchmarks"] == "VT, BND"

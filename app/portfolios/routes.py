@@ -53,18 +53,19 @@ def index():
 @login_required
 def show(portfolio_id):
     portfolio = get_owned_portfolio(portfolio_id)
-    board, parts = cached_dashboard(portfolio, get_price_service(), cache, render_board)
+    board = cached_dashboard(portfolio, get_price_service(), cache, render_board)
     benchmarks = portfolio.benchmark_list(current_app.config["BENCHMARKS"])
-    form = BenchmarksForm(benchmarks=", ".join(benchmarks))
     return render_template("portfolios/show.html", portfolio=portfolio, board=board, benchmarks=benchmarks,
-                           ranges=RANGES, form=form, board_html=parts)
+                           ranges=RANGES)
 
 
 def render_board(board):
-    """The totals and the holdings table as HTML, cached with the board (they hold no per-user token)."""
+    """What the page needs of the dashboard: the totals and the holdings table as HTML (they hold no per-user
+    token, so they can be cached) and the few facts the page's own template asks for."""
     # Autoescaped template output: already safe HTML.
     return {"summary": Markup(render_template("portfolios/_summary.html", board=board)),  # noqa: S704
-            "table": Markup(render_template("portfolios/_holdings.html", board=board))}  # noqa: S704
+            "table": Markup(render_template("portfolios/_holdings.html", board=board)),  # noqa: S704
+            "currency": board.base_currency, "has_rows": bool(board.rows), "missing": bool(board.missing)}
 
 
 @bp.route("/portfolios/<int:portfolio_id>/compare")
@@ -72,9 +73,7 @@ def render_board(board):
 def compare(portfolio_id):
     portfolio = get_owned_portfolio(portfolio_id)
     benchmarks = portfolio.benchmark_list(current_app.config["BENCHMARKS"])
-    form = BenchmarksForm(benchmarks=", ".join(benchmarks))
-    return render_template("portfolios/compare.html", portfolio=portfolio, benchmarks=benchmarks, ranges=RANGES,
-                           form=form)
+    return render_template("portfolios/compare.html", portfolio=portfolio, benchmarks=benchmarks, ranges=RANGES)
 
 
 @bp.route("/portfolios/<int:portfolio_id>/benchmarks", methods=["POST"])
