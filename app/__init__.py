@@ -3,7 +3,7 @@
 import logging
 
 from flask import Flask, g, jsonify, redirect, request, url_for
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
@@ -43,6 +43,17 @@ def register_extensions(app):
     login_manager.login_message_category = "info"
 
     from app.models import Portfolio, User
+    from app.readonly import autocommit_for_read_only_pages
+
+    app.before_request(autocommit_for_read_only_pages)
+
+    # A page of one portfolio loads it with its owner in one query. Built once: making the statement and
+    # its cache key again on every request cost as much as running it.
+    user_with_portfolio = (
+        select(User, Portfolio)
+        .outerjoin(Portfolio, and_(Portfolio.owner_id == User.id, Portfolio.id == bindparam("portfolio_id")))
+        .where(User.id == bindparam("user_id"))
+    )
 
     @login_manager.unauthorized_handler
     def unauthorized():
@@ -58,9 +69,8 @@ def register_extensions(app):
         if isinstance(portfolio_id, int):
             # A page of one portfolio: fetch it with its owner in one query. The ownership check that
             # every such route makes (get_owned_portfolio) then finds it in the session, with no SQL.
-            owned = and_(Portfolio.owner_id == User.id, Portfolio.id == portfolio_id)
-            row = db.session.execute(
-                select(User, Portfolio).outerjoin(Portfolio, owned).where(User.id == int(user_id))).first()
+            row = db.session.execute(user_with_portfolio,
+                                     {"user_id": int(user_id), "portfolio_id": portfolio_id}).first()
             if row is None:
                 return None
             g.portfolio_of_url = row[1]  # the session's identity map holds objects weakly: keep it for the request

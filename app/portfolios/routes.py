@@ -11,6 +11,7 @@ from app.portfolios.access import get_owned_portfolio, get_owned_transaction
 from app.portfolios.dashboard import cached_dashboard
 from app.portfolios.forms import BenchmarksForm, PortfolioForm, SettingsForm, TransactionForm
 from app.prices import get_price_service
+from app.readonly import reads_only
 
 
 @bp.route("/")
@@ -35,6 +36,7 @@ def price_status():
 
 @bp.route("/portfolios", methods=["GET", "POST"])
 @login_required
+@reads_only  # its GET: the POST that creates a portfolio runs in a transaction
 def index():
     form = PortfolioForm()
     if form.validate_on_submit():
@@ -51,6 +53,7 @@ def index():
 
 @bp.route("/portfolios/<int:portfolio_id>")
 @login_required
+@reads_only
 def show(portfolio_id):
     portfolio = get_owned_portfolio(portfolio_id)
     board = cached_dashboard(portfolio, get_price_service(), cache, render_board)
@@ -70,6 +73,7 @@ def render_board(board):
 
 @bp.route("/portfolios/<int:portfolio_id>/compare")
 @login_required
+@reads_only
 def compare(portfolio_id):
     portfolio = get_owned_portfolio(portfolio_id)
     benchmarks = portfolio.benchmark_list(current_app.config["BENCHMARKS"])
