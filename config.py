@@ -74,7 +74,9 @@ def from_env(environ=None):
         "ENV_NAME": "development" if development else "production",
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url(environ.get("DATABASE_URL")),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Pooled connections are checked on checkout by app.connection_checks, not pinged every time.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False},
+        "DB_PING_AFTER_IDLE": float(environ.get("DB_PING_AFTER_IDLE", 30)),
         "REDIS_URL": redis_url,
         "ALLOW_SIGNUP": env_bool(environ, "ALLOW_SIGNUP", True),
         "MAX_CONTENT_LENGTH": int(environ.get("MAX_CONTENT_LENGTH", 5 * 1024 * 1024)),

@@ -7,7 +7,7 @@ from sqlalchemy import and_, bindparam, select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
-from app import cli, errors, formatting, jobs, prices
+from app import cli, connection_checks, errors, formatting, jobs, prices
 from app.extensions import cache, compress, csrf, db, login_manager, migrate
 
 
@@ -34,6 +34,8 @@ def create_app(test_config=None, environ=None):
 def register_extensions(app):
     """Bind every extension to this app."""
     db.init_app(app)
+    with app.app_context():
+        connection_checks.install(db.engine, app.config.get("DB_PING_AFTER_IDLE", connection_checks.PING_AFTER_IDLE))
     migrate.init_app(app, db, render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
