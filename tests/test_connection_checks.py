@@ -1,7 +1,10 @@
 """Pooled PostgreSQL connections are checked on checkout: a closed one is replaced before a request sees it."""
 
+import uuid
+
 import pytest
 import sqlalchemy
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from app import connection_checks
@@ -85,9 +88,15 @@ def test_a_quiet_connection_within_the_limit_is_not_pinged(engine, admin, monkey
 
 
 @pytest.fixture
-def database_url(postgres_database):
-    """This module's apps run on PostgreSQL in every pass (app_factory builds on this URL)."""
-    return postgres_database
+def database_url(admin, postgres_database):
+    """A database of its own on PostgreSQL, in every pass (app_factory builds on this URL): the run's shared
+    one must stay empty for the migration tests."""
+    name = f"folio_checks_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    yield make_url(postgres_database).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_a_dashboard_after_a_database_restart_is_served(app_factory, admin, no_network):
@@ -98,8 +107,8 @@ def test_a_dashboard_after_a_database_restart_is_served(app_factory, admin, no_n
     client.post("/login", data={"email": "owner@example.com", "password": PASSWORD})
     assert client.get(f"/portfolios/{portfolio_id}").status_code == 200
     with admin.connect() as conn:
-        pids = conn.exec_driver_sql("SELECT pid FROM pg_stat_activity "
-                                    "WHERE datname = current_database() AND pid <> pg_backend_pid()").scalars().all()
+        pids = conn.exec_driver_sql("SELECT pid FROM pg_stat_activity WHERE datname = %s",
+                                    (make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database,)).scalars().all()
     assert pids  # the app's pooled connection, at least
     for pid in pids:
         terminate(admin, pid)
