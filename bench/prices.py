@@ -6,7 +6,8 @@ Prints wall seconds, tickers per second, HTTP requests per ticker, CPU seconds, 
 and the ratio of wall time to the lower bound (chart requests × delay ÷ concurrency), then a second
 warm-up with the market closed (must make zero requests), and the naive way for comparison:
 one ticker after another with yfinance. The stand-in's answers are made before the clock starts:
-serving them stands for network time, which costs this process no CPU.
+serving them stands for network time, which costs this process no CPU. Last, the floor: the CPU
+yfinance alone needs per ticker on one thread, which no concurrency under one GIL can go below.
 """
 
 import argparse
@@ -81,11 +82,12 @@ def bench_warm(size, delay):
                 stub.prerender(t, START)  # make the stub's answers up front: serving them is network time, not CPU
         with app.app_context(), time_machine.travel(SATURDAY, tick=True):
             service = get_price_service(app)
-            base, cpu_before = current_rss_mb(), cpu_seconds()
+            base, cpu_before, own_before = current_rss_mb(), cpu_seconds(), time.thread_time()
             began = time.perf_counter()
             report = service.warm(tickers, start=START)
             wall = time.perf_counter() - began
             cpu = cpu_seconds() - cpu_before
+            storing = time.thread_time() - own_before  # warm() stores on this thread; the pool's threads fetch
             peak = rss_mb() - base  # the process's peak so far less its size now: never an underestimate
             chart_requests = stub.chart_requests
             lower = chart_requests * delay / service.source.concurrency
@@ -93,7 +95,8 @@ def bench_warm(size, delay):
         print(f"warm {size:>5} tickers: {wall:6.2f} s wall, {size / wall:6.1f} tickers/s, "
               f"{report.requests / size:.2f} HTTP requests/ticker ({chart_requests} chart), "
               f"lower bound {lower:.2f} s, ratio {wall / lower:.2f}x, CPU {cpu:.1f} s "
-              f"({cpu / size * 1000:.1f} ms/ticker), peak memory +{peak:.0f} MB, "
+              f"({cpu / size * 1000:.1f} ms/ticker, of which planning and storing {storing / size * 1000:.1f} ms "
+              f"on the calling thread), peak memory +{peak:.0f} MB, "
               f"fetched {len(report.fetched)}, failed {len(report.failed)}, "
               f"{stub.prerendered} answers pre-rendered")
         print(f"  second warm-up, market closed: {again.requests} requests, {len(again.fresh)} fresh, "
@@ -115,17 +118,49 @@ def bench_naive(size, delay):
         return wall
 
 
+def bench_floor(size, lower_bound_1000):
+    """CPU of yfinance alone, one ticker after another on one thread with no delay: the floor of a warm-up.
+
+    Every chunk's parsing runs under the one GIL, so 1000 tickers need at least 1000 times this much
+    CPU whatever the concurrency; compared with 1.5x the lower bound of 1000 tickers.
+    """
+    from app.prices.yahoo import YahooSource
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        tickers = [f"F{t}" for t in names(size + 1)]
+        stub = YahooStub(rsps, [Symbol(t) for t in tickers])
+        with time_machine.travel(SATURDAY):
+            for t in tickers:
+                stub.prerender(t, START)
+        with time_machine.travel(SATURDAY, tick=True):
+            source = YahooSource(cache_dir=f"{TMP}/yf")
+            source.seed_timezones(tickers)
+            options = {"start": START.isoformat(), "auto_adjust": False, "actions": True}
+            yf.Ticker(tickers[0], session=source.recorder.session).history(**options)  # first-call costs
+            before = time.process_time()
+            for ticker in tickers[1:]:
+                yf.Ticker(ticker, session=source.recorder.session).history(**options)
+            per_ticker = (time.process_time() - before) / size
+    print(f"floor: yfinance alone, one thread, no delay: {per_ticker * 1000:.1f} ms CPU/ticker, so 1000 tickers "
+          f"need >= {per_ticker * 1000:.1f} s of CPU under one GIL; 1.5x the lower bound of 1000 is "
+          f"{1.5 * lower_bound_1000:.2f} s")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--delay", type=float, default=0.1, help="simulated network delay per request (s)")
     parser.add_argument("--sizes", default="100,1000")
     parser.add_argument("--naive", type=int, default=100, help="tickers for the naive run (0 to skip)")
+    parser.add_argument("--floor", type=int, default=100, help="tickers for the one-thread CPU floor (0 to skip)")
     args = parser.parse_args()
     import logging
 
     logging.disable(logging.WARNING)
     print(f"simulated delay {args.delay * 1000:.0f} ms per request; one year of daily bars per ticker")
     walls = {size: bench_warm(size, args.delay) for size in map(int, args.sizes.split(","))}
+    if args.floor:
+        concurrency = int(os.environ.get("PRICE_MAX_WORKERS", 4)) * int(os.environ.get("PRICE_THREADS_PER_CHUNK", 4))
+        bench_floor(args.floor, 1000 * args.delay / concurrency)
     if args.naive:
         naive = bench_naive(args.naive, args.delay)
         per_ticker = naive / args.naive
