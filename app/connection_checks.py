@@ -56,7 +56,16 @@ def install(engine, ping_after_idle=PING_AFTER_IDLE):
 def server_said_goodbye(dbapi_connection, driver_error=OSError):
     """True when an idle connection's socket is closed or has something to read (it never should)."""
     try:
-        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+        return socket_has_news(dbapi_connection.fileno())
     except (OSError, ValueError, driver_error):  # psycopg: fileno() of a closed connection raises
         return True
+
+
+def socket_has_news(descriptor):
+    """Whether a socket can be read (data, end of stream or an error) right now, without waiting."""
+    if hasattr(select, "poll"):  # no FD_SETSIZE limit, unlike select()
+        poller = select.poll()
+        poller.register(descriptor, select.POLLIN | select.POLLPRI)
+        return bool(poller.poll(0))
+    readable, _, _ = select.select([descriptor], [], [], 0)
     return bool(readable)

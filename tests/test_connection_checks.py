@@ -114,3 +114,19 @@ def test_a_dashboard_after_a_database_restart_is_served(app_factory, admin, no_n
         terminate(admin, pid)
     resp = client.get(f"/portfolios/{portfolio_id}")
     assert resp.status_code == 200 and b"<h1>Main</h1>" in resp.data
+
+
+def test_a_socket_has_news_when_the_peer_writes_or_closes():
+    import socket
+
+    ours, theirs = socket.socketpair()
+    try:
+        assert connection_checks.socket_has_news(ours.fileno()) is False  # quiet: keep the connection
+        theirs.sendall(b"E")  # e.g. PostgreSQL's "terminating connection" error message
+        assert connection_checks.socket_has_news(ours.fileno()) is True
+        ours.recv(1)
+        theirs.close()  # end of stream
+        assert connection_checks.socket_has_news(ours.fileno()) is True
+    finally:
+        ours.close()
+        theirs.close()
