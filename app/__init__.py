@@ -7,7 +7,7 @@ from sqlalchemy import and_, bindparam, select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
-from app import cli, connection_checks, errors, formatting, jobs, prices
+from app import cli, connection_checks, errors, formatting, jobs, prices, readonly
 from app.extensions import cache, compress, csrf, db, login_manager, migrate
 
 
@@ -45,9 +45,7 @@ def register_extensions(app):
     login_manager.login_message_category = "info"
 
     from app.models import Portfolio, User
-    from app.readonly import autocommit_for_read_only_pages
-
-    app.before_request(autocommit_for_read_only_pages)
+    readonly.init_app(app)
 
     # A page of one portfolio loads it with its owner in one query. Built once: making the statement and
     # its cache key again on every request cost as much as running it.

@@ -17,6 +17,12 @@ from tests.conftest import PASSWORD, make_portfolio, make_user
 AAPL = [(date(2025, 3, 3), "BUY", "AAPL", 10, 100)]
 
 
+def autocommit(dbapi_connection):
+    if isinstance(dbapi_connection, sqlite3.Connection):  # Python 3.11's sqlite3 has no `autocommit`
+        return dbapi_connection.isolation_level is None
+    return dbapi_connection.autocommit
+
+
 class Recorder:
     """Each statement's first word and isolation level; whether each connection went back in autocommit."""
 
@@ -26,13 +32,12 @@ class Recorder:
         event.listen(engine, "checkin", self.checkin)
 
     def statement(self, conn, cursor, statement, params, context, executemany):
-        self.statements.append((statement.split()[0].upper(), conn.get_execution_options().get("isolation_level")))
+        # What the driver's connection really does, not only what SQLAlchemy was asked for.
+        self.statements.append((statement.split()[0].upper(),
+                                "AUTOCOMMIT" if autocommit(conn.connection.dbapi_connection) else "TRANSACTION"))
 
     def checkin(self, dbapi_connection, record):
-        if isinstance(dbapi_connection, sqlite3.Connection):  # Python 3.11's sqlite3 has no `autocommit`
-            self.checked_in.append(dbapi_connection.isolation_level is None)
-        else:
-            self.checked_in.append(dbapi_connection.autocommit)
+        self.checked_in.append(autocommit(dbapi_connection))
 
     def levels(self, verbs=None):
         return {level for verb, level in self.statements if verbs is None or verb in verbs}
@@ -74,13 +79,13 @@ def test_writes_and_other_pages_run_in_a_transaction(site):
                        data={"trade_date": "2026-11-02", "type": "BUY", "ticker": "NVDA", "quantity": "3",
                              "price": "100", "fees": "0", "currency": "USD"})
     assert resp.status_code == 302
-    assert recorder.levels({"INSERT"}) and "AUTOCOMMIT" not in recorder.levels()
+    assert recorder.levels({"INSERT"}) == {"TRANSACTION"} and "AUTOCOMMIT" not in recorder.levels()
     recorder.clear()
     assert client.get(f"/portfolios/{portfolio_id}/transactions").status_code == 200  # not marked
-    assert recorder.statements and "AUTOCOMMIT" not in recorder.levels()
+    assert recorder.statements and recorder.levels() == {"TRANSACTION"}
     recorder.clear()
     assert client.post("/portfolios", data={"name": "Second", "base_currency": "USD"}).status_code == 302
-    assert recorder.levels({"INSERT"}) and "AUTOCOMMIT" not in recorder.levels()  # a POST to a marked view
+    assert recorder.levels({"INSERT"}) == {"TRANSACTION"}  # a POST to a marked view
     with app.app_context():
         assert Transaction.query.filter_by(portfolio_id=portfolio_id).count() == 2
 
@@ -94,3 +99,38 @@ def test_a_read_only_page_still_refuses_a_stranger(site):
     for path in (f"/portfolios/{portfolio_id}", f"/portfolios/{portfolio_id}/compare",
                  f"/api/portfolios/{portfolio_id}/holdings"):
         assert stranger.get(path).status_code == 404, path
+
+
+def test_a_read_only_view_that_writes_fails_and_writes_nothing(app_factory, no_network):
+    from app.models import User
+    from app.readonly import reads_only
+
+    app = app_factory()
+
+    @app.route("/writes-by-mistake")
+    @reads_only
+    def writes_by_mistake():
+        db.session.add(User(email="mistake@example.com", password_hash="x"))
+        db.session.commit()
+        return "written"
+
+    resp = app.test_client().get("/writes-by-mistake")
+    assert resp.status_code == 500 and b"written" not in resp.data
+    with app.app_context():
+        assert User.query.filter_by(email="mistake@example.com").count() == 0
+
+
+def test_a_session_that_outlives_its_requests_writes_in_a_transaction_after_a_read_only_page(app, client, auth,
+                                                                                              no_network):
+    """Tests share one app context (and session) across requests: the read-only connection must not linger."""
+    portfolio_id = make_portfolio(make_user(), trades=AAPL).id
+    auth.login()
+    db.session.commit()  # the test's own session is idle: the page below gets the autocommit connection
+    recorder = Recorder(db.engine)
+    assert client.get(f"/portfolios/{portfolio_id}").status_code == 200
+    assert recorder.levels() == {"AUTOCOMMIT"}
+    recorder.clear()
+    client.post(f"/portfolios/{portfolio_id}/transactions/new",
+                data={"trade_date": "2026-11-02", "type": "BUY", "ticker": "NVDA", "quantity": "3", "price": "100",
+                      "fees": "0", "currency": "USD"})
+    assert recorder.levels({"INSERT"}) == {"TRANSACTION"}

@@ -199,7 +199,8 @@ def cached_dashboard(portfolio, price_service, cache, render, now=None):
     from app.api.charts import data_version
 
     now = now or market.utcnow()
-    key = f"dashboard:{portfolio.id}:{portfolio.base_currency}:{data_version(portfolio, price_service, now)}"
+    # "page" since the cached value became render(board) alone: a key of the earlier format holds a tuple.
+    key = f"dashboard-page:{portfolio.id}:{portfolio.base_currency}:{data_version(portfolio, price_service, now)}"
     cached = cache.get(key)
     if cached is None:
         cached = render(build_dashboard(portfolio, price_service, now))
