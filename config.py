@@ -96,6 +96,7 @@ def from_env(environ=None):
         "PRICE_TIMEOUT": float(environ.get("PRICE_TIMEOUT", 10)),
         "QUOTE_TTL_OPEN": int(environ.get("QUOTE_TTL_OPEN", 60)),
         "QUOTE_STALE_GRACE": int(environ.get("QUOTE_STALE_GRACE", 600)),
+        "PRICE_MARKS_MEMO_SECONDS": float(environ.get("PRICE_MARKS_MEMO_SECONDS", 2)),
         "YF_CACHE_DIR": environ.get("YF_CACHE_DIR", str(INSTANCE_DIR / "yfinance-cache")),
         "CHART_FETCH_BUDGET": float(environ.get("CHART_FETCH_BUDGET", 5)),
         "SCHEDULER_ENABLED": env_bool(environ, "SCHEDULER_ENABLED", True),

@@ -223,6 +223,6 @@ def clean(value):
 
 def data_version(portfolio, price_service, now):
     """A key that changes whenever the answer could: the portfolio, any price write, the breaker, the clock."""
-    last_warm = (price_service.stats.get("last_warm") or {}).get("at")
+    last_warm, breaker = price_service.cache_marks()
     # Ten-minute buckets: only the stale/fresh wording depends on the clock, and it has a grace of ten minutes.
-    return f"{portfolio.data_version}:{last_warm}:{price_service.breaker_state()}:{now:%Y%m%d%H}{now.minute // 10}"
+    return f"{portfolio.data_version}:{last_warm}:{breaker}:{now:%Y%m%d%H}{now.minute // 10}"
