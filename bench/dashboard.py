@@ -5,6 +5,7 @@
 Dashboards of 50 and 500 holdings with a cold price cache and Yahoo unreachable (every request to it
 would fail at once); /api/chart-data with prices stored for 5 years and 3 benchmarks. Prints median
 and p95, the ratio to a trivial route measured in the same run, and the compressed JSON size.
+With REDIS_URL set (as on Heroku) the app caches in Redis; without it, in the file cache.
 """
 
 import argparse
@@ -175,7 +176,8 @@ def main():
         results.append(("chart data, 50 holdings, 5Y, warm:", chart, f"gzip {chart[2] / 1024:.1f} KB"))
         after = measure(client, "/healthz", args.requests)
         trivial = min(before[0], after[0])
-        print(f"gunicorn, 2 gthread workers, production settings, PostgreSQL; {args.requests} requests each")
+        cache = "Redis (REDIS_URL)" if os.environ.get("REDIS_URL") else "the file cache (set REDIS_URL for Redis)"
+        print(f"gunicorn, 2 gthread workers, production settings, PostgreSQL, {cache}; {args.requests} requests each")
         print(f"trivial route /healthz:           p50 {before[0]:6.1f} ms  p95 {before[1]:6.1f} ms  (before); "
               f"p50 {after[0]:.1f} ms  p95 {after[1]:.1f} ms (after)")
         for label, result, extra in results:
