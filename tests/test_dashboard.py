@@ -320,3 +320,39 @@ def test_the_benchmark_form_posts_back_with_its_csrf_token(app_factory, no_netwo
     assert client.post(action, data={"benchmarks": "IWM"}).status_code == 400  # no token: refused
     assert form_fields(client.get(f"/portfolios/{portfolio_id}").get_data(as_text=True),
                        "bench-form")[1]["benchmarks"] == "VT, BND"
+
+
+def test_a_repeat_view_is_the_cached_page_with_a_fresh_token_and_never_an_old_message(app_factory, no_network):
+    from flask import template_rendered
+
+    from app.portfolios.routes import CSRF_SLOT
+
+    app = app_factory(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        portfolio_id = make_portfolio(make_user(), trades=trades_for(["AAPL"])).id
+    client = app.test_client()
+    client.environ_base["HTTP_REFERER"] = "https://localhost/"
+    _, login = form_fields(client.get("/login").get_data(as_text=True), None)
+    client.post("/login", data={**login, "email": "owner@example.com", "password": "correct-horse"})
+    rendered = []
+
+    def record(sender, template, context, **_):
+        rendered.append(template.name)
+
+    template_rendered.connect(record, app)
+    page = f"/portfolios/{portfolio_id}"
+
+    first = client.get(page).get_data(as_text=True)  # computed: the page is rendered (and cached)
+    assert "portfolios/show.html" in rendered
+    rendered.clear()
+    again = client.get(page).get_data(as_text=True)
+    assert rendered == []  # served from the cache: no template ran
+    assert CSRF_SLOT not in again and 'id="holdings"' in again and "AAPL" in again
+    assert again.replace(form_fields(again, "bench-form")[1]["csrf_token"], "T") == \
+        first.replace(form_fields(first, "bench-form")[1]["csrf_token"], "T")  # the same page but for the token
+
+    action, fields = form_fields(again, "bench-form")
+    saved = client.post(action, data={**fields, "benchmarks": "VT"}, follow_redirects=True).get_data(as_text=True)
+    assert "Benchmarks saved." in saved and 'value="VT"' in saved  # the token of the cached page was good
+    after = client.get(page).get_data(as_text=True)  # from the cache written while the message was shown
+    assert "Benchmarks saved." not in after and 'value="VT"' in after

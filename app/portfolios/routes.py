@@ -1,7 +1,10 @@
 """Portfolio pages: the list, a portfolio's holdings, its transactions."""
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from functools import partial
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from app.analytics.ranges import RANGES
@@ -51,24 +54,49 @@ def index():
     return render_template("portfolios/index.html", portfolios=current_user.portfolios, form=form), status
 
 
+# Where the cached page has its CSRF token: each view puts its own in (the token is per session and signed
+# with a time, so it cannot be cached).
+CSRF_SLOT = "__folio_csrf_token__"
+
+
 @bp.route("/portfolios/<int:portfolio_id>")
 @login_required
 @reads_only
 def show(portfolio_id):
+    has_flashes = "_flashes" in session  # asked first: rendering the page takes them out of the session
     portfolio = get_owned_portfolio(portfolio_id)
-    board = cached_dashboard(portfolio, get_price_service(), cache, render_board)
     benchmarks = portfolio.benchmark_list(current_app.config["BENCHMARKS"])
+    board = cached_dashboard(portfolio, get_price_service(), cache, partial(render_board, portfolio, benchmarks))
+    if not has_flashes and board.get("page_of") == page_identity(portfolio, benchmarks):
+        # The whole page as it was cached with the board, with this request's token: no template runs.
+        return board["page"].replace(CSRF_SLOT, generate_csrf())
+    return render_page(portfolio, benchmarks, board)
+
+
+def render_page(portfolio, benchmarks, board, **context):
     return render_template("portfolios/show.html", portfolio=portfolio, board=board, benchmarks=benchmarks,
-                           ranges=RANGES)
+                           ranges=RANGES, **context)
 
 
-def render_board(board):
-    """What the page needs of the dashboard: the totals and the holdings table as HTML (they hold no per-user
-    token, so they can be cached) and the few facts the page's own template asks for."""
+def render_board(portfolio, benchmarks, board):
+    """What the page needs of the dashboard, cached with it (owner only: the page is the owner's alone).
+
+    The totals and the holdings table as HTML, the few facts the page's template asks for, and the whole
+    page with a slot for the CSRF token and without flash messages (a view with messages renders anew).
+    """
     # Autoescaped template output: already safe HTML.
-    return {"summary": Markup(render_template("portfolios/_summary.html", board=board)),  # noqa: S704
-            "table": Markup(render_template("portfolios/_holdings.html", board=board)),  # noqa: S704
-            "currency": board.base_currency, "has_rows": bool(board.rows), "missing": bool(board.missing)}
+    parts = {"summary": Markup(render_template("portfolios/_summary.html", board=board)),  # noqa: S704
+             "table": Markup(render_template("portfolios/_holdings.html", board=board)),  # noqa: S704
+             "currency": board.base_currency, "has_rows": bool(board.rows), "missing": bool(board.missing)}
+    parts["page"] = render_page(portfolio, benchmarks, parts, csrf_token=lambda: CSRF_SLOT,
+                                get_flashed_messages=lambda **_: [])
+    parts["page_of"] = page_identity(portfolio, benchmarks)
+    return parts
+
+
+def page_identity(portfolio, benchmarks):
+    """What the cached page shows besides the board: who is signed in, the portfolio's name, its benchmarks."""
+    return current_user.get_id(), current_user.email, portfolio.name, tuple(benchmarks)
 
 
 @bp.route("/portfolios/<int:portfolio_id>/compare")
