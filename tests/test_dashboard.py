@@ -325,7 +325,7 @@ def test_the_benchmark_form_posts_back_with_its_csrf_token(app_factory, no_netwo
 def test_a_repeat_view_is_the_cached_page_with_a_fresh_token_and_never_an_old_message(app_factory, no_network):
     from flask import template_rendered
 
-    from app.portfolios.routes import CSRF_SLOT
+    from app.portfolios.routes import CSRF_SLOT, FLASH_SLOT
 
     app = app_factory(WTF_CSRF_ENABLED=True)
     with app.app_context():
@@ -347,12 +347,20 @@ def test_a_repeat_view_is_the_cached_page_with_a_fresh_token_and_never_an_old_me
     rendered.clear()
     again = client.get(page).get_data(as_text=True)
     assert rendered == []  # served from the cache: no template ran
-    assert CSRF_SLOT not in again and 'id="holdings"' in again and "AAPL" in again
+    assert CSRF_SLOT not in again and FLASH_SLOT not in again and 'id="holdings"' in again and "AAPL" in again
     assert again.replace(form_fields(again, "bench-form")[1]["csrf_token"], "T") == \
         first.replace(form_fields(first, "bench-form")[1]["csrf_token"], "T")  # the same page but for the token
 
     action, fields = form_fields(again, "bench-form")
     saved = client.post(action, data={**fields, "benchmarks": "VT"}, follow_redirects=True).get_data(as_text=True)
     assert "Benchmarks saved." in saved and 'value="VT"' in saved  # the token of the cached page was good
+    rendered.clear()
     after = client.get(page).get_data(as_text=True)  # from the cache written while the message was shown
-    assert "Benchmarks saved." not in after and 'value="VT"' in after
+    assert "Benchmarks saved." not in after and 'value="VT"' in after and rendered == []
+
+    # A message on a view served from the cache (a refused change does not touch the portfolio).
+    refused = client.post(action, data={**form_fields(after, "bench-form")[1], "benchmarks": "x" * 300},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "could not be saved" in refused and 'value="VT"' in refused
+    assert rendered == ["_flashes.html"]  # the page itself came from the cache
+    assert "could not be saved" not in client.get(page).get_data(as_text=True)  # shown once

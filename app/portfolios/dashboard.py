@@ -189,23 +189,22 @@ def _row(ticker, holding, quote_currency, quotes, security, base_iso, board, now
 DASHBOARD_CACHE_SECONDS = 3600
 
 
-def cached_dashboard(portfolio, price_service, cache, render, now=None):
+def cached_dashboard(portfolio, price_service, cache, render, identity=None, now=None):
     """`render(board)` of the dashboard, made once per change of the portfolio, of the prices, of the breaker,
-    or per ten minutes (the ages of the prices are worded with a grace of ten minutes).
+    or per ten minutes (the ages of the prices are worded with a grace of ten minutes), and made again when
+    what it was made for (`identity`: who looks, the portfolio's name...) is not what is asked for now.
 
-    Only what `render` returns is cached, not the board itself: every page view reads it back, and the
-    rendered HTML unpickles in a fraction of the time the board's rows would.
+    Only what `render` returns is cached, not the board itself: every page view reads it back.
     """
     from app.api.charts import data_version
 
     now = now or market.utcnow()
-    # "page" since the cached value became render(board) alone: a key of the earlier format holds a tuple.
     key = f"dashboard-page:{portfolio.id}:{portfolio.base_currency}:{data_version(portfolio, price_service, now)}"
     cached = cache.get(key)
-    if cached is None:
-        cached = render(build_dashboard(portfolio, price_service, now))
+    if not (isinstance(cached, tuple) and len(cached) == 2 and cached[0] == identity):
+        cached = (identity, render(build_dashboard(portfolio, price_service, now)))
         cache.set(key, cached, timeout=DASHBOARD_CACHE_SECONDS)
-    return cached
+    return cached[1]
 
 
 def fx_rate(currency, base_iso, quotes):

@@ -54,44 +54,34 @@ def index():
     return render_template("portfolios/index.html", portfolios=current_user.portfolios, form=form), status
 
 
-# Where the cached page has its CSRF token: each view puts its own in (the token is per session and signed
-# with a time, so it cannot be cached).
-CSRF_SLOT = "__folio_csrf_token__"
+# The dashboard is cached as a whole page with two slots, filled on each view: this request's CSRF token
+# (per session and signed with a time) and the flash messages. Autoescaped user text can never read
+# "<!--", so nothing a user typed can look like a slot.
+CSRF_SLOT = Markup("<!--folio:csrf-token-->")
+FLASH_SLOT = Markup("<!--folio:flash-messages-->")
 
 
 @bp.route("/portfolios/<int:portfolio_id>")
 @login_required
 @reads_only
 def show(portfolio_id):
-    has_flashes = "_flashes" in session  # asked first: rendering the page takes them out of the session
     portfolio = get_owned_portfolio(portfolio_id)
     benchmarks = portfolio.benchmark_list(current_app.config["BENCHMARKS"])
-    board = cached_dashboard(portfolio, get_price_service(), cache, partial(render_board, portfolio, benchmarks))
-    if not has_flashes and board.get("page_of") == page_identity(portfolio, benchmarks):
-        # The whole page as it was cached with the board, with this request's token: no template runs.
-        return board["page"].replace(CSRF_SLOT, generate_csrf())
-    return render_page(portfolio, benchmarks, board)
+    page = cached_dashboard(portfolio, get_price_service(), cache, partial(render_page, portfolio, benchmarks),
+                            identity=page_identity(portfolio, benchmarks))
+    flashes = render_template("_flashes.html") if "_flashes" in session else ""
+    return page.replace(CSRF_SLOT, generate_csrf()).replace(FLASH_SLOT, flashes, 1)
 
 
-def render_page(portfolio, benchmarks, board, **context):
-    return render_template("portfolios/show.html", portfolio=portfolio, board=board, benchmarks=benchmarks,
-                           ranges=RANGES, **context)
-
-
-def render_board(portfolio, benchmarks, board):
-    """What the page needs of the dashboard, cached with it (owner only: the page is the owner's alone).
-
-    The totals and the holdings table as HTML, the few facts the page's template asks for, and the whole
-    page with a slot for the CSRF token and without flash messages (a view with messages renders anew).
-    """
+def render_page(portfolio, benchmarks, board):
+    """The dashboard page with its two slots (owner only: the cache key holds the portfolio, whose owner
+    alone gets past get_owned_portfolio)."""
     # Autoescaped template output: already safe HTML.
     parts = {"summary": Markup(render_template("portfolios/_summary.html", board=board)),  # noqa: S704
              "table": Markup(render_template("portfolios/_holdings.html", board=board)),  # noqa: S704
              "currency": board.base_currency, "has_rows": bool(board.rows), "missing": bool(board.missing)}
-    parts["page"] = render_page(portfolio, benchmarks, parts, csrf_token=lambda: CSRF_SLOT,
-                                get_flashed_messages=lambda **_: [])
-    parts["page_of"] = page_identity(portfolio, benchmarks)
-    return parts
+    return render_template("portfolios/show.html", portfolio=portfolio, board=parts, benchmarks=benchmarks,
+                           ranges=RANGES, csrf_token=lambda: CSRF_SLOT, flash_slot=FLASH_SLOT)
 
 
 def page_identity(portfolio, benchmarks):
