@@ -52,16 +52,22 @@ def test_dashboard_with_yahoo_unreachable_and_empty_cache(client, signed_in, no_
     assert len(no_network.calls) == 0
 
 
+def forget_dashboards(app):
+    """Empty the shared cache and this process's recent pages."""
+    cache.clear()
+    app.extensions.pop("recent_dashboards", None)
+
+
 def test_dashboard_reads_holdings_in_a_fixed_number_of_queries(app, client, signed_in, no_network):
     small = make_portfolio(signed_in, name="Small", trades=trades_for([f"S{i}" for i in range(3)]))
     large = make_portfolio(signed_in, name="Large", trades=trades_for([f"L{i}" for i in range(60)]))
     small_id, large_id = small.id, large.id
     client.get(f"/portfolios/{small_id}")  # warm up lazy imports and the price service
     db.session.remove()
-    cache.clear()  # measure the computing path, not the cached dashboard
+    forget_dashboards(app)  # measure the computing path, not the cached dashboard
     _, few = count_queries(app, lambda: client.get(f"/portfolios/{small_id}"))
     db.session.remove()
-    cache.clear()
+    forget_dashboards(app)
     resp, many = count_queries(app, lambda: client.get(f"/portfolios/{large_id}"))
     assert resp.status_code == 200
     assert few == many, (few, many)
@@ -364,3 +370,31 @@ def test_a_repeat_view_is_the_cached_page_with_a_fresh_token_and_never_an_old_me
     assert "could not be saved" in refused and 'value="VT"' in refused
     assert rendered == ["_flashes.html"]  # the page itself came from the cache
     assert "could not be saved" not in client.get(page).get_data(as_text=True)  # shown once
+
+
+def test_a_portfolio_made_where_one_was_deleted_never_shows_the_old_page(app, client, signed_in, no_network):
+    old = make_portfolio(signed_in, trades=trades_for(["AAPL"]))
+    old_id = old.id
+    assert "AAPL" in client.get(f"/portfolios/{old_id}").get_data(as_text=True)  # cached
+    client.post(f"/portfolios/{old_id}/delete")
+    new = make_portfolio(signed_in, trades=trades_for(["MSFT"]))  # SQLite may hand out the same id again
+    page = client.get(f"/portfolios/{new.id}").get_data(as_text=True)
+    assert "MSFT" in page and "AAPL" not in page
+
+
+def test_recent_pages_spare_the_shared_cache_and_keep_only_the_last_few(app, client, signed_in, no_network,
+                                                                       monkeypatch):
+    from app.portfolios.dashboard import RecentPages
+
+    portfolio_id = make_portfolio(signed_in, trades=trades_for(["AAPL"])).id
+    client.get(f"/portfolios/{portfolio_id}")
+    reads = []
+    real_get = cache.get
+    monkeypatch.setattr(cache, "get", lambda key: reads.append(key) or real_get(key))
+    assert "AAPL" in client.get(f"/portfolios/{portfolio_id}").get_data(as_text=True)
+    assert not [key for key in reads if key.startswith("dashboard-page:")]  # from this process's memory
+
+    recent = RecentPages(size=2)
+    for key in ("a", "b", "a", "c"):  # "a" used again: "b" is the oldest when "c" comes
+        recent.put(key, key.upper())
+    assert (recent.get("a"), recent.get("b"), recent.get("c")) == ("A", None, "C")

@@ -11,7 +11,7 @@ from app.analytics.ranges import RANGES
 from app.extensions import cache
 from app.portfolios import bp, service
 from app.portfolios.access import get_owned_portfolio, get_owned_transaction
-from app.portfolios.dashboard import cached_dashboard
+from app.portfolios.dashboard import RecentPages, cached_dashboard
 from app.portfolios.forms import BenchmarksForm, PortfolioForm, SettingsForm, TransactionForm
 from app.prices import get_price_service
 from app.readonly import reads_only
@@ -67,8 +67,9 @@ FLASH_SLOT = Markup("<!--folio:flash-messages-->")
 def show(portfolio_id):
     portfolio = get_owned_portfolio(portfolio_id)
     benchmarks = portfolio.benchmark_list(current_app.config["BENCHMARKS"])
+    recent = current_app.extensions.setdefault("recent_dashboards", RecentPages())
     page = cached_dashboard(portfolio, get_price_service(), cache, partial(render_page, portfolio, benchmarks),
-                            identity=page_identity(portfolio, benchmarks))
+                            identity=page_identity(portfolio, benchmarks), recent=recent)
     flashes = render_template("_flashes.html") if "_flashes" in session else ""
     return page.replace(CSRF_SLOT, generate_csrf()).replace(FLASH_SLOT, flashes, 1)
 
