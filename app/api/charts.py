@@ -225,6 +225,6 @@ def data_version(portfolio, price_service, now):
     """A key that changes whenever the answer could: the portfolio, any price write, the breaker, the clock."""
     last_warm, breaker = price_service.cache_marks()
     # When the portfolio was made: SQLite may give a new portfolio the id of one just deleted.
-    made = portfolio.created_at.timestamp() if portfolio.created_at else ""
+    made = portfolio.created_at.isoformat() if portfolio.created_at else ""
     # Ten-minute buckets: only the stale/fresh wording depends on the clock, and it has a grace of ten minutes.
     return f"{portfolio.data_version}.{made}:{last_warm}:{breaker}:{now:%Y%m%d%H}{now.minute // 10}"

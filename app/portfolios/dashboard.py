@@ -195,11 +195,14 @@ class RecentPages:
     """The last few dashboards this process served, in front of the shared cache (Redis: a round trip saved).
 
     Safe to keep: a key names one version of a portfolio's data, prices and breaker, and what is kept is
-    checked against who asks exactly as what comes from the shared cache is.
+    checked against who asks exactly as what comes from the shared cache is. Bounded by count and by
+    characters (a page of 500 holdings is about 320,000; Python keeps this text at 2 bytes a character).
     """
 
-    def __init__(self, size=32):
+    def __init__(self, size=32, max_chars=4_000_000):
         self.size = size
+        self.max_chars = max_chars
+        self.chars = 0
         self._items = OrderedDict()
         self._lock = threading.Lock()
 
@@ -211,11 +214,14 @@ class RecentPages:
             return value
 
     def put(self, key, value):
+        """Keep `value`, an (identity, page) pair; the least recently used go first when over a bound."""
         with self._lock:
+            if key in self._items:
+                self.chars -= len(self._items.pop(key)[1])
             self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            self.chars += len(value[1])
+            while len(self._items) > self.size or (self.chars > self.max_chars and len(self._items) > 1):
+                self.chars -= len(self._items.popitem(last=False)[1][1])
 
 
 def cached_dashboard(portfolio, price_service, cache, render, identity=None, now=None, recent=None):
