@@ -85,3 +85,22 @@ def test_a_day_whose_last_bar_has_no_close_keeps_the_bar_that_has_one(app):
     db.session.commit()
     assert [(row.date, row.close, row.adj_close) for row in stored("ABC")] == [
         (FIRST, 5.0, 5.0), (FIRST + timedelta(days=1), 5.0, 4.5)]
+
+
+def test_awkward_values_come_back_exactly(app):
+    """Quotes, backslashes, commas and braces in a ticker; floats to the last digit; no volume; microseconds."""
+    fetched = datetime(2026, 11, 20, 22, 0, 0, 123456)
+    odd = 'A"B\\C, {D}'
+    closes = [0.1 + 0.2, 1e-7, 123456789.123456789, 2.0 / 3.0]
+    rows = [(odd, FIRST + timedelta(days=i), close, close / 3, None if i == 1 else 10 ** 12 + i, fetched)
+            for i, close in enumerate(closes)]
+    assert store.upsert_bars(rows) == len(rows)
+    db.session.commit()
+    assert [tuple(row) for row in stored(odd)] == [(day, close, adj, volume, when)
+                                                   for _, day, close, adj, volume, when in rows]
+
+
+def test_postgres_array_literals_quote_and_escape():
+    rows = [('X"Y\\Z', date(2026, 1, 2), 0.1, 1e-7, None, datetime(2026, 1, 2, 3, 4, 5, 6))]
+    assert store.pg_array_literals(rows) == ('{"X\\"Y\\\\Z"}', "{2026-01-02}", "{0.1}", "{1e-07}", "{NULL}",
+                                             "{2026-01-02T03:04:05.000006}")

@@ -1,6 +1,6 @@
 """The price tables: upsert daily bars and events, read them back as DataFrames."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from itertools import chain
 
@@ -59,7 +59,7 @@ def upsert_bars(rows):
     connection = db.session.connection()
     dialect = connection.dialect
     if dialect.name == "postgresql":
-        connection.exec_driver_sql(PG_UNNEST_UPSERT, tuple(list(column) for column in zip(*rows, strict=True)))
+        connection.exec_driver_sql(PG_UNNEST_UPSERT, pg_array_literals(rows))
         return len(rows)
     prepared = _bind_values(rows, dialect)
     done = 0
@@ -72,15 +72,38 @@ def upsert_bars(rows):
 
 
 # Six array parameters whatever the number of rows: psycopg parses a statement with thousands of
-# placeholders again on every call, which cost more than the insert itself.
+# placeholders again on every call, which cost more than the insert itself. Each array goes as the text
+# of a PostgreSQL array literal (see pg_array_literals).
 PG_UNNEST_UPSERT = """
 INSERT INTO price_bars (ticker, date, close, adj_close, volume, fetched_at)
-SELECT * FROM unnest(%s::varchar[], %s::date[], %s::double precision[], %s::double precision[], %s::bigint[],
-                     %s::timestamp without time zone[])
+SELECT * FROM unnest(%s::text::varchar[], %s::text::date[], %s::text::double precision[],
+                     %s::text::double precision[], %s::text::bigint[], %s::text::timestamp without time zone[])
 ON CONFLICT (ticker, date) DO UPDATE
 SET close = excluded.close, adj_close = excluded.adj_close, volume = excluded.volume, fetched_at = excluded.fetched_at
 WHERE excluded.fetched_at >= price_bars.fetched_at
 """
+
+
+def pg_array_literals(rows):
+    """`bar_rows` tuples as six PostgreSQL array literals, `{...}`, one text per column.
+
+    Adapted element by element, psycopg runs two regular expressions on each of the ~38,000 values of
+    a chunk of 25 tickers (a quarter of a warm-up's CPU on PostgreSQL, in text or binary form alike);
+    joined here, the same arrays cost a fifth of that. Floats go as `repr` (exact), dates and times in
+    ISO form, a missing volume as NULL, tickers double-quoted with `\\` and `"` escaped.
+    """
+    tickers, days, closes, adjusted, volumes, fetched = zip(*rows, strict=True)
+    return (_array(map(_quoted, tickers)), _array(map(date.isoformat, days)), _array(map(repr, closes)),
+            _array(map(repr, adjusted)), _array("NULL" if v is None else str(v) for v in volumes),
+            _array(map(datetime.isoformat, fetched)))
+
+
+def _array(texts):
+    return "{" + ",".join(texts) + "}"
+
+
+def _quoted(text):
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _batch_size(remaining):
