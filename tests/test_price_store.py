@@ -56,6 +56,17 @@ def test_a_day_twice_in_one_fetch_is_written_once_with_the_last_value(app):
     assert [row.close for row in stored("ABC")] == [5.0, 5.0, 6.0]
 
 
+def test_bars_out_of_order_with_times_of_day_keep_each_days_last_bar_in_the_given_order():
+    stamps = pd.DatetimeIndex(["2026-01-06 10:00", "2026-01-05 16:00", "2026-01-06 16:00", "2026-01-05 23:30"],
+                              tz="America/New_York")  # 23:30 New York is the next day in UTC: still the 5th
+    bars = pd.DataFrame({"close": [1.0, 2.0, 3.0, 4.0], "adj_close": [1.0, 2.0, float("nan"), 4.0],
+                         "volume": [10.0, 20.0, 30.0, 40.0]}, index=stamps)
+    rows = store.bar_rows("ABC", bars, datetime(2026, 11, 20))
+    assert sorted((day, close, adj, volume) for _, day, close, adj, volume, _ in rows) == [
+        (date(2026, 1, 5), 4.0, 4.0, 40), (date(2026, 1, 6), 3.0, 3.0, 30)]
+    assert all(type(day) is date for _, day, *_ in rows)
+
+
 def test_days_without_a_close_and_missing_volumes(app):
     bars = frame(4, 5.0)
     bars.iloc[1, 0] = float("nan")

@@ -8,6 +8,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 
+import numpy as np
 import pandas as pd
 
 from app.extensions import db
@@ -326,13 +327,15 @@ class PriceService:
 
     def _store_quote(self, ticker, data, now):
         """Put the newest bar in the cache as the quote, unless the cache already holds something newer."""
-        if data.bars.empty:
+        close = data.bars["close"].to_numpy(dtype="float64")
+        priced = np.flatnonzero(~np.isnan(close))  # positions of the days with a close
+        if not len(priced):
             return
-        closes = data.bars["close"].dropna()
         entry = {
-            "price": float(closes.iloc[-1]), "previous_close": float(closes.iloc[-2]) if len(closes) > 1 else None,
-            "market_date": closes.index[-1].date().isoformat(), "fetched_at": now.isoformat(),
-            "currency": data.currency,
+            "price": float(close[priced[-1]]),
+            "previous_close": float(close[priced[-2]]) if len(priced) > 1 else None,
+            "market_date": pd.Timestamp(data.bars.index[priced[-1]]).date().isoformat(),
+            "fetched_at": now.isoformat(), "currency": data.currency,
         }
         current = self._get_many([f"quote:{ticker}"])[0]
         if current and (current["market_date"], current["fetched_at"]) > (entry["market_date"], entry["fetched_at"]):
