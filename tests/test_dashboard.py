@@ -54,8 +54,10 @@ def test_dashboard_with_yahoo_unreachable_and_empty_cache(client, signed_in, no_
 
 def forget_dashboards(app):
     """Empty the shared cache and this process's recent pages."""
+    from app.portfolios.dashboard import RecentPages
+
     cache.clear()
-    app.extensions.pop("recent_dashboards", None)
+    app.extensions["recent_dashboards"] = RecentPages()
 
 
 def test_dashboard_reads_holdings_in_a_fixed_number_of_queries(app, client, signed_in, no_network):

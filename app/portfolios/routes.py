@@ -54,6 +54,12 @@ def index():
     return render_template("portfolios/index.html", portfolios=current_user.portfolios, form=form), status
 
 
+@bp.record_once
+def keep_recent_dashboards(state):
+    """Each app (and so each process) keeps the dashboards it served last (see RecentPages)."""
+    state.app.extensions["recent_dashboards"] = RecentPages()
+
+
 # The dashboard is cached as a whole page with two slots, filled on each view: this request's CSRF token
 # (per session and signed with a time) and the flash messages. Autoescaped user text can never read
 # "<!--", so nothing a user typed can look like a slot.
@@ -67,9 +73,9 @@ FLASH_SLOT = Markup("<!--folio:flash-messages-->")
 def show(portfolio_id):
     portfolio = get_owned_portfolio(portfolio_id)
     benchmarks = portfolio.benchmark_list(current_app.config["BENCHMARKS"])
-    recent = current_app.extensions.setdefault("recent_dashboards", RecentPages())
     page = cached_dashboard(portfolio, get_price_service(), cache, partial(render_page, portfolio, benchmarks),
-                            identity=page_identity(portfolio, benchmarks), recent=recent)
+                            identity=page_identity(portfolio, benchmarks),
+                            recent=current_app.extensions["recent_dashboards"])
     flashes = render_template("_flashes.html") if "_flashes" in session else ""
     return page.replace(CSRF_SLOT, generate_csrf()).replace(FLASH_SLOT, flashes, 1)
 
@@ -77,11 +83,7 @@ def show(portfolio_id):
 def render_page(portfolio, benchmarks, board):
     """The dashboard page with its two slots (owner only: the cache key holds the portfolio, whose owner
     alone gets past get_owned_portfolio)."""
-    # Autoescaped template output: already safe HTML.
-    parts = {"summary": Markup(render_template("portfolios/_summary.html", board=board)),  # noqa: S704
-             "table": Markup(render_template("portfolios/_holdings.html", board=board)),  # noqa: S704
-             "currency": board.base_currency, "has_rows": bool(board.rows), "missing": bool(board.missing)}
-    return render_template("portfolios/show.html", portfolio=portfolio, board=parts, benchmarks=benchmarks,
+    return render_template("portfolios/show.html", portfolio=portfolio, board=board, benchmarks=benchmarks,
                            ranges=RANGES, csrf_token=lambda: CSRF_SLOT, flash_slot=FLASH_SLOT)
 
 
