@@ -1,10 +1,12 @@
 """Market hours per ticker, from exchange_calendars: when a quote stops being fresh."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import lru_cache
 
 import exchange_calendars as ec
 import pandas as pd
+
+from app.models import utcnow  # noqa: F401 - the app's one clock, as market.utcnow for the price code
 
 CALENDAR_START = "2000-01-01"
 # Yahoo suffix → exchange_calendars code. A ticker with no suffix trades in New York.
@@ -75,11 +77,6 @@ def _fresh_until(code, fetched_at, ttl_open):
     return until.tz_convert("UTC").tz_localize(None).to_pydatetime()
 
 
-def is_fresh(ticker, fetched_at, now, ttl_open):
-    """Tell whether a quote fetched at `fetched_at` is still fresh at `now`."""
-    return _utc(now) < _utc(fresh_until(ticker, fetched_at, ttl_open))
-
-
 def last_complete_session(ticker, now):
     """The date of the latest session that has closed at `now`: its bar will not change any more."""
     cal = calendar(calendar_code(ticker))
@@ -108,6 +105,3 @@ def _session_label(code, when):
     return _utc(when).tz_convert(calendar(code).tz).strftime("%a %H:%M")
 
 
-def utcnow():
-    """The current time as naive UTC, the form the database stores."""
-    return datetime.now(UTC).replace(tzinfo=None)

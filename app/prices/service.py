@@ -112,8 +112,11 @@ class PriceService:
 
     # -- quotes: cache and database only, never the network -------------------------------------
 
-    def cached_quotes(self, tickers, now=None):
-        """Latest price, previous close, currency, as-of time and freshness per ticker; no HTTP ever."""
+    def cached_quotes(self, tickers, now=None, known=None):
+        """Latest price, previous close, currency, as-of time and freshness per ticker; no HTTP ever.
+
+        `known`: the tickers' Security rows, where the caller has loaded them already.
+        """
         now = now or market.utcnow()
         tickers = list(dict.fromkeys(tickers))
         keys = [f"quote:{t}" for t in tickers]
@@ -124,7 +127,7 @@ class PriceService:
         if missing:
             for ticker, bars in store.latest_bars(missing).items():
                 entries[ticker] = self._entry_from_bars(bars)
-        known = store.securities(tickers)
+        known = store.securities(tickers) if known is None else known
         quotes = {}
         for ticker in tickers:
             quotes[ticker] = self._quote(ticker, entries.get(ticker), known.get(ticker), now)
@@ -138,9 +141,10 @@ class PriceService:
             return Quote(ticker=ticker, status=status, message=message,
                          currency=security.currency if security else None)
         fetched_at = datetime.fromisoformat(entry["fetched_at"])
-        fresh = market.is_fresh(ticker, fetched_at, now, self.ttl_open)
+        until = market.fresh_until(ticker, fetched_at, self.ttl_open)
+        fresh = now < until
         # Due for a refresh is not stale yet: the warm-up runs every few minutes. Stale means it is overdue.
-        overdue = now >= market.fresh_until(ticker, fetched_at, self.ttl_open) + timedelta(seconds=self.stale_grace)
+        overdue = now >= until + timedelta(seconds=self.stale_grace)
         return Quote(
             ticker=ticker, price=entry["price"], previous_close=entry.get("previous_close"),
             currency=entry.get("currency") or (security.currency if security else None),
@@ -163,14 +167,11 @@ class PriceService:
 
     # -- history: the database, with what is missing fetched --------------------------------------
 
-    def history(self, tickers, start, end, fetch=True):
+    def history(self, tickers, start, end):
         """Daily bars and events in [start, end] from the database; missing ranges are fetched first."""
         tickers = list(dict.fromkeys(tickers))
-        failed = {}
-        if fetch:
-            needed = self.missing_history(tickers, start)
-            if needed:
-                failed = self.warm(needed, start=start).failed
+        needed = self.missing_history(tickers, start)
+        failed = self.warm(needed, start=start).failed if needed else {}
         return self.read_history(tickers, start, end, failed)
 
     def read_history(self, tickers, start, end, failed=None):
@@ -198,7 +199,7 @@ class PriceService:
             if ticker not in spans:  # asked for already, and Yahoo had no prices: not again on every request
                 continue
             if spans[ticker][1] < market.last_complete_session(ticker, now):
-                quotes = quotes or self.cached_quotes(tickers, now)
+                quotes = quotes or self.cached_quotes(tickers, now, known)
                 if not quotes[ticker].fresh:
                     missing.append(ticker)
         return missing
@@ -233,7 +234,7 @@ class PriceService:
         """Group the tickers that need a fetch by the day their fetch starts."""
         known = store.securities(tickers)
         spans = store.coverage(tickers)
-        quotes = self.cached_quotes(tickers, now) if tickers else {}
+        quotes = self.cached_quotes(tickers, now, known) if tickers else {}
         remembered = self._get_many([f"unknown:{t}" for t in tickers])
         default_start = now.date() - timedelta(days=DEFAULT_HISTORY_DAYS)
         plan = {}

@@ -243,11 +243,10 @@ def read_bars(tickers, start, end):
     return closes.astype(float), adjusted.astype(float)
 
 
-def read_actions(tickers, start=date(1900, 1, 1), end=date(2999, 12, 31)):
+def read_actions(tickers):
     """Splits (ticker, date, ratio) and dividends (ticker, date, amount) as two DataFrames."""
     query = select(CorporateAction.ticker, CorporateAction.date, CorporateAction.kind, CorporateAction.value).where(
-        CorporateAction.ticker.in_(list(tickers)), CorporateAction.date >= start, CorporateAction.date <= end
-    )
+        CorporateAction.ticker.in_(list(tickers)))
     frame = pd.DataFrame(db.session.execute(query).all(), columns=["ticker", "date", "kind", "value"])
     frame["date"] = pd.to_datetime(frame["date"])
     splits = frame[frame.kind == "SPLIT"].rename(columns={"value": "ratio"})[["ticker", "date", "ratio"]]

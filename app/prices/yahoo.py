@@ -217,7 +217,7 @@ class YahooSource:
     @classmethod
     def from_settings(cls, settings, stats=None):
         """Build the source from the app's settings, with the process's breaker for Yahoo."""
-        breaker = settings.get("PRICE_BREAKER") or get_breaker(
+        breaker = get_breaker(
             "yahoo", redis_url=settings.get("REDIS_URL"), stats=stats,
             fail_max=settings.get("BREAKER_FAIL_MAX", FAIL_MAX), reset_timeout=settings.get("BREAKER_RESET_TIMEOUT",
                                                                                            RESET_TIMEOUT),
