@@ -1,6 +1,6 @@
 """Turning what the caller has (a trades DataFrame, or holdings.Trade objects) into one clean trades frame."""
 
-from dataclasses import asdict, is_dataclass
+from dataclasses import is_dataclass
 
 import numpy as np
 import pandas as pd
@@ -14,7 +14,7 @@ TYPE_RANK = {"SPLIT": 0, "BUY": 1, "DIVIDEND": 2, "FEE": 3, "SELL": 4}
 
 def trades_frame(trades):
     """Build the trades DataFrame (TRADE_COLUMNS) from holdings.Trade objects or dicts with those keys."""
-    rows = [asdict(t) if is_dataclass(t) else dict(t) for t in trades]
+    rows = [vars(t) if is_dataclass(t) else dict(t) for t in trades]  # asdict deep-copies every value: slow
     frame = pd.DataFrame(rows)
     for column in TRADE_COLUMNS:
         if column not in frame.columns:

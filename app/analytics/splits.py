@@ -11,8 +11,6 @@ import pandas as pd
 
 from app.analytics.calendar import normalize_dates
 
-EVENT_COLUMNS = ["ticker", "date", "ratio"]
-
 
 def split_events(trades, splits=None):
     """Return the split events to apply, one row per (ticker, date), with a positive ratio.

@@ -74,9 +74,9 @@ def prepare(portfolio, benchmarks, price_service, budget):
             report = None
         if report is not None:
             failed.update({t: f.message for t, f in report.failed.items()})
-    currencies = ticker_currencies(wanted, trades, base)
-    pairs = fx_pairs_needed(list({t: currencies[t] for t in held + benchmarks}.values()) + trade_currencies, base)
     history = price_service.read_history(wanted, start, market.utcnow().date())
+    currencies = ticker_currencies(wanted, trades, base, quoted=history.currencies)
+    pairs = fx_pairs_needed(list({t: currencies[t] for t in held + benchmarks}.values()) + trade_currencies, base)
     fx = priced_columns(history.closes, pairs)
     try:
         valuation = portfolio_valuation(
@@ -121,11 +121,15 @@ def priced_columns(closes, columns):
     return frame.loc[:, frame.notna().any()]
 
 
-def ticker_currencies(tickers, trades, base):
-    """Each ticker's quote currency: what Yahoo said, else the currency of its trades, else the base."""
-    known = store.securities(tickers)
+def ticker_currencies(tickers, trades, base, quoted=None):
+    """Each ticker's quote currency: what Yahoo said, else the currency of its trades, else the base.
+
+    `quoted`: ticker → the currency Yahoo gave, where it has been read already (PriceHistory.currencies).
+    """
+    if quoted is None:
+        quoted = {t: s.currency for t, s in store.securities(tickers).items() if s.currency}
     traded = {t.ticker: t.currency for t in trades}
-    return {t: (known[t].currency if t in known and known[t].currency else traded.get(t, base)) for t in tickers}
+    return {t: quoted.get(t) or traded.get(t, base) for t in tickers}
 
 
 def chart_series(prepared, range_code):

@@ -7,7 +7,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from app.analytics.holdings import ZERO, Holding, HoldingsError, Trade, apply_trade, sort_key
 from app.imports.rows import Problem
 from app.imports.values import LIMIT, PLACES
-from app.portfolios.service import to_trade
 
 # New rows sort after the transactions already saved on the same day.
 NEW_ORDER = 10**12
@@ -52,7 +51,7 @@ def check_holdings(rows, existing):
 
 def _walk(rows, existing):
     """One pass; return None when all is well, a row it blamed (and flagged), or a message."""
-    trades = [(to_trade(t), None) for t in existing]
+    trades = [(t, None) for t in existing]  # Trades (portfolios.service.trades_of)
     trades += [(_trade(row, NEW_ORDER + i), row) for i, row in enumerate(rows) if row.status == "new"]
     trades.sort(key=lambda pair: sort_key(pair[0]))
     holdings, last_sell = {}, {}

@@ -2,28 +2,18 @@
 
 import re
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from app.errors import render_error
-from app.extensions import db
 from app.imports import bp, service
 from app.imports.forms import ConfirmForm, UploadForm
 from app.imports.payload import pack, unpack
 from app.imports.rows import ImportFailed
-from app.models import ImportBatch
-from app.portfolios.access import get_owned_portfolio
+from app.portfolios.access import get_owned_batch, get_owned_portfolio
 
 # Rows shown in a preview table: every row with a problem up to the first cap, then the others up to the second.
 SHOW_PROBLEMS, SHOW_OTHERS = 2000, 1000
-
-
-def get_owned_batch(portfolio, batch_id):
-    """Return an import of this portfolio, or answer 404."""
-    batch = db.session.get(ImportBatch, batch_id)
-    if batch is None or batch.portfolio_id != portfolio.id:
-        abort(404)
-    return batch
 
 
 def shown_rows(rows):

@@ -17,7 +17,7 @@ from app.imports.checks import check_holdings, mark_duplicates
 from app.imports.reader import decode, normalize_text, parse_text
 from app.imports.rows import ImportFailed
 from app.models import ImportBatch, Portfolio, Transaction, utcnow
-from app.portfolios.service import to_trade, touch, transactions_of
+from app.portfolios.service import to_trade, touch, trades_of, transactions_of
 
 log = logging.getLogger(__name__)
 
@@ -88,13 +88,6 @@ def previous_import(portfolio_id, digest):
     return db.session.scalars(query.order_by(ImportBatch.id.desc())).first()
 
 
-def existing_of(portfolio_id):
-    """Return the portfolio's transactions as light rows (the fields to_trade and fingerprints read)."""
-    columns = (Transaction.id, Transaction.ticker, Transaction.type, Transaction.trade_date, Transaction.quantity,
-               Transaction.price, Transaction.fees, Transaction.currency)
-    return db.session.execute(select(*columns).where(Transaction.portfolio_id == portfolio_id)).all()
-
-
 def preview(portfolio, text, filename, format_name=None, today=None):
     """Parse `text` and check it against the portfolio; raise ImportFailed when the file cannot be read."""
     parsed = parse_text(
@@ -103,7 +96,7 @@ def preview(portfolio, text, filename, format_name=None, today=None):
     )
     digest = file_hash(text)
     result = Preview(portfolio_id=portfolio.id, filename=clean_filename(filename), file_hash=digest, parsed=parsed)
-    existing = existing_of(portfolio.id)
+    existing = trades_of(portfolio.id)
     result.previous = previous_import(portfolio.id, digest)
     if result.previous is not None:
         for row in parsed.rows:

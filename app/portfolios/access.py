@@ -4,7 +4,7 @@ from flask import abort
 from flask_login import current_user
 
 from app.extensions import db
-from app.models import Portfolio
+from app.models import ImportBatch, Portfolio, Transaction
 
 
 def get_owned_portfolio(portfolio_id):
@@ -17,9 +17,16 @@ def get_owned_portfolio(portfolio_id):
 
 def get_owned_transaction(portfolio, transaction_id):
     """Return a transaction of this portfolio, or answer 404."""
-    from app.models import Transaction
+    return _owned_by(portfolio, Transaction, transaction_id)
 
-    transaction = db.session.get(Transaction, transaction_id)
-    if transaction is None or transaction.portfolio_id != portfolio.id:
+
+def get_owned_batch(portfolio, batch_id):
+    """Return an import of this portfolio, or answer 404."""
+    return _owned_by(portfolio, ImportBatch, batch_id)
+
+
+def _owned_by(portfolio, model, row_id):
+    row = db.session.get(model, row_id)
+    if row is None or row.portfolio_id != portfolio.id:
         abort(404)
-    return transaction
+    return row
