@@ -320,28 +320,41 @@ class PriceService:
                 row.last_error, row.last_error_at = failure.message[:500], now
             report.failed[ticker] = failure
         db.session.commit()
-        for ticker, data in result.data.items():
-            self._store_quote(ticker, data, now)
+        self._store_quotes(result.data, now)
         for ticker, failure in result.failures.items():
             if failure.kind == sources.UNKNOWN:
                 self._set(f"unknown:{ticker}", failure.message, UNKNOWN_TTL)
 
-    def _store_quote(self, ticker, data, now):
-        """Put the newest bar in the cache as the quote, unless the cache already holds something newer."""
+    def _store_quotes(self, data_by_ticker, now):
+        """Put each ticker's newest bar in the cache as its quote, unless the cache holds a newer one.
+
+        One read and one write for the chunk: with Redis, two round trips instead of two per ticker.
+        """
+        entries = {f"quote:{t}": entry for t, data in data_by_ticker.items()
+                   if (entry := self._quote_entry(data, now)) is not None}
+        current = dict(zip(entries, self._get_many(list(entries)), strict=True))
+        newer = {key: entry for key, entry in entries.items()
+                 if not (current[key] and (current[key]["market_date"], current[key]["fetched_at"])
+                         > (entry["market_date"], entry["fetched_at"]))}
+        if newer:
+            try:
+                self.backend.set_many(newer, timeout=0)
+            except Exception as exc:  # noqa: BLE001
+                log.warning("cache write failed for %d quotes: %s", len(newer), exc)
+
+    @staticmethod
+    def _quote_entry(data, now):
+        """The quote a fetch brings: its last close, the close before, the day and when it was fetched."""
         close = data.bars["close"].to_numpy(dtype="float64")
         priced = np.flatnonzero(~np.isnan(close))  # positions of the days with a close
         if not len(priced):
-            return
-        entry = {
+            return None
+        return {
             "price": float(close[priced[-1]]),
             "previous_close": float(close[priced[-2]]) if len(priced) > 1 else None,
             "market_date": pd.Timestamp(data.bars.index[priced[-1]]).date().isoformat(),
             "fetched_at": now.isoformat(), "currency": data.currency,
         }
-        current = self._get_many([f"quote:{ticker}"])[0]
-        if current and (current["market_date"], current["fetched_at"]) > (entry["market_date"], entry["fetched_at"]):
-            return
-        self._set(f"quote:{ticker}", entry, 0)
 
     def _set(self, key, value, timeout):
         try:
