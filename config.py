@@ -44,6 +44,20 @@ def database_url(raw):
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
+# Heroku Postgres closes idle connections; recycle ours before it does (seconds).
+POOL_RECYCLE = 300
+# A database that does not answer the connection must fail the request, not hold it (seconds).
+DB_CONNECT_TIMEOUT = 5
+
+
+def engine_options(raw_url):
+    """Pool settings: ping a connection before reusing it, recycle old ones, give up connecting quickly."""
+    options = {"pool_pre_ping": True, "pool_recycle": POOL_RECYCLE}
+    if raw_url and raw_url.startswith(("postgres://", "postgresql")):
+        options["connect_args"] = {"connect_timeout": DB_CONNECT_TIMEOUT}
+    return options
+
+
 def cache_settings(redis_url, cache_dir):
     """Pick the flask-caching backend: Redis when there is one, else a file cache all local workers share."""
     if redis_url:
@@ -74,9 +88,7 @@ def from_env(environ=None):
         "ENV_NAME": "development" if development else "production",
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url(environ.get("DATABASE_URL")),
-        # Pooled connections are checked on checkout by app.connection_checks, not pinged every time.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False},
-        "DB_PING_AFTER_IDLE": float(environ.get("DB_PING_AFTER_IDLE", 30)),
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(environ.get("DATABASE_URL")),
         "REDIS_URL": redis_url,
         "ALLOW_SIGNUP": env_bool(environ, "ALLOW_SIGNUP", True),
         "MAX_CONTENT_LENGTH": int(environ.get("MAX_CONTENT_LENGTH", 5 * 1024 * 1024)),
@@ -96,7 +108,6 @@ def from_env(environ=None):
         "PRICE_TIMEOUT": float(environ.get("PRICE_TIMEOUT", 10)),
         "QUOTE_TTL_OPEN": int(environ.get("QUOTE_TTL_OPEN", 60)),
         "QUOTE_STALE_GRACE": int(environ.get("QUOTE_STALE_GRACE", 600)),
-        "PRICE_MARKS_MEMO_SECONDS": float(environ.get("PRICE_MARKS_MEMO_SECONDS", 2)),
         "YF_CACHE_DIR": environ.get("YF_CACHE_DIR", str(INSTANCE_DIR / "yfinance-cache")),
         "CHART_FETCH_BUDGET": float(environ.get("CHART_FETCH_BUDGET", 5)),
         "SCHEDULER_ENABLED": env_bool(environ, "SCHEDULER_ENABLED", True),

@@ -2,12 +2,11 @@
 
 import logging
 
-from flask import Flask, g, jsonify, redirect, request, url_for
-from sqlalchemy import and_, bindparam, select
+from flask import Flask, jsonify, redirect, request, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
-from app import cli, connection_checks, errors, formatting, jobs, prices, readonly
+from app import cli, errors, formatting, jobs, prices
 from app.extensions import cache, compress, csrf, db, login_manager, migrate
 
 
@@ -34,8 +33,6 @@ def create_app(test_config=None, environ=None):
 def register_extensions(app):
     """Bind every extension to this app."""
     db.init_app(app)
-    with app.app_context():
-        connection_checks.install(db.engine, app.config.get("DB_PING_AFTER_IDLE", connection_checks.PING_AFTER_IDLE))
     migrate.init_app(app, db, render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
@@ -44,16 +41,7 @@ def register_extensions(app):
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
 
-    from app.models import Portfolio, User
-    readonly.init_app(app)
-
-    # A page of one portfolio loads it with its owner in one query. Built once: making the statement and
-    # its cache key again on every request cost as much as running it.
-    user_with_portfolio = (
-        select(User, Portfolio)
-        .outerjoin(Portfolio, and_(Portfolio.owner_id == User.id, Portfolio.id == bindparam("portfolio_id")))
-        .where(User.id == bindparam("user_id"))
-    )
+    from app.models import User
 
     @login_manager.unauthorized_handler
     def unauthorized():
@@ -63,19 +51,7 @@ def register_extensions(app):
 
     @login_manager.user_loader
     def load_user(user_id):
-        if not user_id.isdigit():
-            return None
-        portfolio_id = (request.view_args or {}).get("portfolio_id")
-        if isinstance(portfolio_id, int):
-            # A page of one portfolio: fetch it with its owner in one query. The ownership check that
-            # every such route makes (get_owned_portfolio) then finds it in the session, with no SQL.
-            row = db.session.execute(user_with_portfolio,
-                                     {"user_id": int(user_id), "portfolio_id": portfolio_id}).first()
-            if row is None:
-                return None
-            g.portfolio_of_url = row[1]  # the session's identity map holds objects weakly: keep it for the request
-            return row[0]
-        return db.session.get(User, int(user_id))
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
 
 
 def register_blueprints(app):

@@ -59,7 +59,6 @@ def make_config(tmp_path, **overrides):
         "YF_CACHE_DIR": str(tmp_path / "yf-cache"),
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
-        "PRICE_MARKS_MEMO_SECONDS": 0,  # tests change the breaker and warm up, then look at once
     }
     settings.update(overrides)
     return settings

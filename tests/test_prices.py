@@ -293,26 +293,3 @@ def test_a_quote_due_for_refresh_is_not_shown_stale_until_overdue(service, yahoo
         assert not quote.fresh and quote.status == "fresh"
         clock.shift(timedelta(minutes=10))
         assert service.cached_quotes(["AAPL"])["AAPL"].status == "stale"
-
-
-def test_cache_marks_are_read_once_per_memo_period_and_again_after_a_warm_up(app_factory, yahoo, monkeypatch):
-    app = app_factory(PRICE_MARKS_MEMO_SECONDS=60)
-    yahoo.add(Symbol("AAPL"))
-    clock = [1000.0]
-    monkeypatch.setattr("app.prices.service.time.monotonic", lambda: clock[0])
-    with app.app_context():
-        service = get_price_service(app)
-        reads = []
-        real_get = service.stats.get
-        monkeypatch.setattr(service.stats, "get", lambda name, default=None: reads.append(name) or real_get(name,
-                                                                                                         default))
-        assert service.cache_marks() == (None, "closed")
-        assert service.cache_marks() == (None, "closed") and reads == ["last_warm"]  # the second from memory
-        with time_machine.travel(datetime(2026, 11, 17, 23, 0), tick=False):
-            service.warm(["AAPL"], start=date(2026, 11, 2))
-        last_warm, _ = service.cache_marks()  # a warm-up in this process: read again at once
-        assert last_warm == "2026-11-17T23:00:00" and reads == ["last_warm", "last_warm"]
-        service.stats.put("last_warm", {"at": "another process's warm-up"})
-        assert service.cache_marks()[0] == last_warm  # within the memo period: not seen yet
-        clock[0] += 61
-        assert service.cache_marks()[0] == "another process's warm-up"

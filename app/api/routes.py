@@ -11,7 +11,6 @@ from app.extensions import cache
 from app.portfolios.access import get_owned_portfolio
 from app.portfolios.dashboard import build_dashboard
 from app.prices import get_price_service, market
-from app.readonly import reads_only
 from app.tickers import split_tickers
 
 CHART_CACHE_SECONDS = 3600
@@ -85,7 +84,6 @@ def performance(portfolio_id):
 
 @bp.route("/portfolios/<int:portfolio_id>/holdings")
 @login_required
-@reads_only
 def holdings(portfolio_id):
     portfolio = get_owned_portfolio(portfolio_id)
     return json_response(build_dashboard(portfolio, get_price_service()).as_dict())

@@ -1,7 +1,5 @@
 """The dashboard's numbers, from the database and the price cache only: never a request to Yahoo."""
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -186,68 +184,6 @@ def _row(ticker, holding, quote_currency, quotes, security, base_iso, board, now
     board.priced += 1
     board.stale += 1 if quote.status == "stale" else 0
     return row
-
-
-DASHBOARD_CACHE_SECONDS = 3600
-
-
-class RecentPages:
-    """The last few dashboards this process served, in front of the shared cache (Redis: a round trip saved).
-
-    Safe to keep: a key names one version of a portfolio's data, prices and breaker, and what is kept is
-    checked against who asks exactly as what comes from the shared cache is. Bounded by count and by
-    characters (a page of 500 holdings is about 320,000; Python keeps this text at 2 bytes a character).
-    """
-
-    def __init__(self, size=32, max_chars=4_000_000):
-        self.size = size
-        self.max_chars = max_chars
-        self.chars = 0
-        self._items = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
-
-    def put(self, key, value):
-        """Keep `value`, an (identity, page) pair; the least recently used go first when over a bound."""
-        with self._lock:
-            if key in self._items:
-                self.chars -= len(self._items.pop(key)[1])
-            self._items[key] = value
-            self.chars += len(value[1])
-            while len(self._items) > self.size or (self.chars > self.max_chars and len(self._items) > 1):
-                self.chars -= len(self._items.popitem(last=False)[1][1])
-
-
-def cached_dashboard(portfolio, price_service, cache, render, identity=None, now=None, recent=None):
-    """`render(board)` of the dashboard, made once per change of the portfolio, of the prices, of the breaker,
-    or per ten minutes (the ages of the prices are worded with a grace of ten minutes), and made again when
-    what it was made for (`identity`: who looks, the portfolio's name...) is not what is asked for now.
-
-    Only what `render` returns is cached, not the board itself: every page view reads it back. `recent`
-    (a RecentPages) is looked in before the shared cache.
-    """
-    from app.api.charts import data_version
-
-    def made_for_this(entry):
-        return isinstance(entry, tuple) and len(entry) == 2 and entry[0] == identity
-
-    now = now or market.utcnow()
-    key = f"dashboard-page:{portfolio.id}:{portfolio.base_currency}:{data_version(portfolio, price_service, now)}"
-    cached = recent.get(key) if recent is not None else None
-    if not made_for_this(cached):
-        cached = cache.get(key)
-        if not made_for_this(cached):
-            cached = (identity, render(build_dashboard(portfolio, price_service, now)))
-            cache.set(key, cached, timeout=DASHBOARD_CACHE_SECONDS)
-        if recent is not None:
-            recent.put(key, cached)
-    return cached[1]
 
 
 def fx_rate(currency, base_iso, quotes):

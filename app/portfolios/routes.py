@@ -1,20 +1,14 @@
 """Portfolio pages: the list, a portfolio's holdings, its transactions."""
 
-from functools import partial
-
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
 
 from app.analytics.ranges import RANGES
-from app.extensions import cache
 from app.portfolios import bp, service
 from app.portfolios.access import get_owned_portfolio, get_owned_transaction
-from app.portfolios.dashboard import RecentPages, cached_dashboard
+from app.portfolios.dashboard import build_dashboard
 from app.portfolios.forms import BenchmarksForm, PortfolioForm, SettingsForm, TransactionForm
 from app.prices import get_price_service
-from app.readonly import reads_only
 
 
 @bp.route("/")
@@ -39,7 +33,6 @@ def price_status():
 
 @bp.route("/portfolios", methods=["GET", "POST"])
 @login_required
-@reads_only  # its GET: the POST that creates a portfolio runs in a transaction
 def index():
     form = PortfolioForm()
     if form.validate_on_submit():
@@ -54,47 +47,18 @@ def index():
     return render_template("portfolios/index.html", portfolios=current_user.portfolios, form=form), status
 
 
-@bp.record_once
-def keep_recent_dashboards(state):
-    """Each app (and so each process) keeps the dashboards it served last (see RecentPages)."""
-    state.app.extensions["recent_dashboards"] = RecentPages()
-
-
-# The dashboard is cached as a whole page with two slots, filled on each view: this request's CSRF token
-# (per session and signed with a time) and the flash messages. Autoescaped user text can never read
-# "<!--", so nothing a user typed can look like a slot.
-CSRF_SLOT = Markup("<!--folio:csrf-token-->")
-FLASH_SLOT = Markup("<!--folio:flash-messages-->")
-
-
 @bp.route("/portfolios/<int:portfolio_id>")
 @login_required
-@reads_only
 def show(portfolio_id):
     portfolio = get_owned_portfolio(portfolio_id)
     benchmarks = portfolio.benchmark_list(current_app.config["BENCHMARKS"])
-    page = cached_dashboard(portfolio, get_price_service(), cache, partial(render_page, portfolio, benchmarks),
-                            identity=page_identity(portfolio, benchmarks),
-                            recent=current_app.extensions["recent_dashboards"])
-    flashes = render_template("_flashes.html") if "_flashes" in session else ""
-    return page.replace(CSRF_SLOT, generate_csrf()).replace(FLASH_SLOT, flashes, 1)
-
-
-def render_page(portfolio, benchmarks, board):
-    """The dashboard page with its two slots (owner only: the cache key holds the portfolio, whose owner
-    alone gets past get_owned_portfolio)."""
+    board = build_dashboard(portfolio, get_price_service())
     return render_template("portfolios/show.html", portfolio=portfolio, board=board, benchmarks=benchmarks,
-                           ranges=RANGES, csrf_token=lambda: CSRF_SLOT, flash_slot=FLASH_SLOT)
-
-
-def page_identity(portfolio, benchmarks):
-    """What the cached page shows besides the board: who is signed in, the portfolio's name, its benchmarks."""
-    return current_user.get_id(), current_user.email, portfolio.name, tuple(benchmarks)
+                           ranges=RANGES)
 
 
 @bp.route("/portfolios/<int:portfolio_id>/compare")
 @login_required
-@reads_only
 def compare(portfolio_id):
     portfolio = get_owned_portfolio(portfolio_id)
     benchmarks = portfolio.benchmark_list(current_app.config["BENCHMARKS"])

@@ -105,10 +105,6 @@ class PriceService:
         self._lock = threading.Lock()
         self._executor = None
         self._executor_pid = None
-        # What cached pages depend on besides their portfolio, read from the shared cache at most this often
-        # (with Redis: two round trips saved on most page views, at the price of a second or two of delay).
-        self.marks_memo_seconds = app.config.get("PRICE_MARKS_MEMO_SECONDS", 2.0)
-        self._marks = None  # (monotonic time read, (last warm-up time, breaker state))
 
     # -- quotes: cache and database only, never the network -------------------------------------
 
@@ -367,7 +363,6 @@ class PriceService:
         summary = {"at": market.utcnow().isoformat(), "fresh": len(report.fresh), "fetched": len(report.fetched),
                    "failed": len(report.failed), "requests": report.requests, "seconds": report.seconds}
         self.stats.put("last_warm", summary)
-        self._marks = None  # this process's own pages show the new prices at once
         if report.fetched or report.fresh:
             self.stats.put("last_successful_warm", summary)
         return report
@@ -414,18 +409,8 @@ class PriceService:
     # -- status -------------------------------------------------------------------------------------
 
     def cache_marks(self):
-        """(when the last warm-up ended, the breaker's state): part of the key of every cached page.
-
-        Both live in the shared cache (Redis in production); this process reads them again only when its
-        copy is older than `PRICE_MARKS_MEMO_SECONDS`, or after a warm-up of its own.
-        """
-        memo = self._marks
-        now = time.monotonic()
-        if memo is not None and now - memo[0] < self.marks_memo_seconds:
-            return memo[1]
-        marks = ((self.stats.get("last_warm") or {}).get("at"), self.breaker_state())
-        self._marks = (now, marks)
-        return marks
+        """(when the last warm-up ended, the breaker's state): part of the key of cached chart data."""
+        return (self.stats.get("last_warm") or {}).get("at"), self.breaker_state()
 
     def breaker_state(self):
         """closed, open or half-open."""
