@@ -8,6 +8,7 @@ from werkzeug.serving import make_server
 
 from app.extensions import db
 from app.sample import seed_sample
+from tests.conftest import RunnerThread
 from tests.parts import chromium_path
 
 pytestmark = [pytest.mark.once, pytest.mark.browser]
@@ -18,7 +19,7 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first
 
 @pytest.fixture
 def live_server(app_factory):
-    app = app_factory(PRICE_SOURCE="demo", WTF_CSRF_ENABLED=True, CHART_FETCH_BUDGET=10)
+    app = app_factory(PRICE_SOURCE="demo", WTF_CSRF_ENABLED=True)
     with app.app_context():
         _, portfolio = seed_sample("demo@example.com", "demo-password")
         portfolio_id = portfolio.id
@@ -26,7 +27,8 @@ def live_server(app_factory):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", portfolio_id
+    with RunnerThread(app):  # the price runner fetches what the pages ask for, as in a web worker
+        yield f"http://127.0.0.1:{server.server_port}", portfolio_id
     server.shutdown()
 
 
