@@ -126,8 +126,8 @@ class Security(db.Model):
     history_from: Mapped[date | None]
     bars_until: Mapped[date | None]  # the newest stored bar
     fetched_at: Mapped[datetime | None]  # the last answer from the source with prices in it
-    # When its stored bars or events last changed: the price part of every cached computation's key.
-    prices_changed_at: Mapped[datetime | None]
+    # Counts the changes to its stored bars and events: the price part of every cached computation's key.
+    prices_version: Mapped[int] = mapped_column(default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

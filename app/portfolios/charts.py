@@ -100,9 +100,8 @@ def cached(key, compute, work):
 def versions(portfolio, base, known, held, benchmarks, pairs):
     """The cache keys' versions: (valuation, benchmark lines). A price write that changed nothing keeps both."""
 
-    def changed(tickers):
-        stamps = [known[t].prices_changed_at for t in tickers if t in known and known[t].prices_changed_at]
-        return f"{len(stamps)}@{max(stamps).isoformat() if stamps else '-'}"
+    def changed(tickers):  # versions only grow, so their sum changes with any one of them
+        return sum(known[t].prices_version or 0 for t in tickers if t in known)
 
     # The creation time: SQLite may give a new portfolio the id of one just deleted.
     made = portfolio.created_at.isoformat() if portfolio.created_at else ""

@@ -30,10 +30,11 @@ class ThrottleReport:
 class Throttle:
     """Additive increase, multiplicative decrease of the requests in flight, under a per-minute cap.
 
-    `acquire()` before a request and `release(status, retry_after)` after it. A 429 halves the
-    requests allowed in flight and pauses everyone for Retry-After (or `backoff`); GROW_AFTER
-    answers without one let one more in. Requests are spaced so that no minute sees more than
-    `per_minute` of them.
+    `ticket = acquire()` before a request and `release(ticket, status, retry_after)` after it. A 429
+    halves the requests allowed in flight, once for all the requests that were already out when it
+    came (as TCP does per round trip), and pauses everyone for Retry-After (or `backoff`);
+    GROW_AFTER answers without one let one more in. Requests are spaced so that no minute sees more
+    than `per_minute` of them.
     """
 
     def __init__(self, max_in_flight, per_minute, backoff=DEFAULT_BACKOFF, clock=time.monotonic, sleep=None):
@@ -46,6 +47,7 @@ class Throttle:
         self.paused_until = 0.0
         self.next_slot = 0.0
         self.streak = 0
+        self.generation = 0  # bumped by each halving: a 429 from an older request does not halve again
         self._report = ThrottleReport(lowest_limit=self.limit, limit=self.limit)
         self._changed = threading.Condition()
         self._sleep = sleep
@@ -63,6 +65,7 @@ class Throttle:
             self.in_flight += 1
             self.next_slot = max(self.next_slot, self.clock()) + self.spacing
             self._report.waited_seconds += self.clock() - began
+            return self.generation
 
     def _wait(self, seconds):
         if self._sleep is not None and seconds:  # tests: a fake clock moves on instead of the thread sleeping
@@ -74,12 +77,14 @@ class Throttle:
         else:
             self._changed.wait(timeout=seconds)
 
-    def release(self, status=None, retry_after=None):
+    def release(self, ticket, status=None, retry_after=None):
         """Count one finished request; a 429 (status) halves the limit and pauses for `retry_after` seconds."""
         with self._changed:
             self.in_flight -= 1
             if status == 429:
-                self.limit = max(1, self.limit // 2)
+                if ticket == self.generation:
+                    self.limit = max(1, self.limit // 2)
+                    self.generation += 1
                 self.streak = 0
                 pause = min(MAX_BACKOFF, retry_after if retry_after is not None else self.backoff)
                 self.paused_until = max(self.paused_until, self.clock() + pause)

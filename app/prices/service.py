@@ -312,16 +312,16 @@ class PriceService:
             row.fetched_at = now
             row.unknown_since = row.last_error = row.last_error_at = None
             if ticker in changed:
-                row.prices_changed_at = now
+                row.prices_version += 1
             report.fetched.append(ticker)
         for ticker, failure in result.failures.items():
             row = known[ticker]
             if failure.kind == sources.UNKNOWN:
                 store.mark_unknown(row, failure.message)
-                row.prices_changed_at = now  # the charts now say so
+                row.prices_version += 1  # the charts now say so
             elif failure.kind == sources.NO_DATA:
                 row.history_from = min(start, row.history_from or start)
-                row.prices_changed_at = now
+                row.prices_version += 1
             else:
                 row.last_error, row.last_error_at = failure.message[:500], now
             report.failed[ticker] = failure

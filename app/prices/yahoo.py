@@ -74,7 +74,7 @@ class HttpRecorder:
         def recorded(url, *args, **kwargs):
             match = CHART_URL.search(url)
             symbol = match.group(1).replace("%5E", "^").replace("%3D", "=") if match else None
-            self.throttle.acquire()
+            ticket = self.throttle.acquire()
             status = retry_after = None
             try:
                 with self.lock:
@@ -89,7 +89,7 @@ class HttpRecorder:
                 if status == 429:
                     retry_after = retry_after_seconds(response.headers)
             finally:
-                self.throttle.release(status, retry_after)
+                self.throttle.release(ticket, status, retry_after)
             if symbol:
                 self._record(symbol, *classify_chart_response(response))
             return response
@@ -250,6 +250,7 @@ class YahooSource:
         tickers = list(dict.fromkeys(tickers))
         if not tickers:
             return
+        self.seed_timezones(tickers)  # here, on one thread: SQLite refuses writers that meet
         chunks = [tickers[i:i + self.chunk_size] for i in range(0, len(tickers), self.chunk_size)]
         with ThreadPoolExecutor(max_workers=min(self.max_workers, len(chunks)), thread_name_prefix="yahoo") as pool:
             counted = self.recorder.requests
@@ -283,7 +284,6 @@ class YahooSource:
 
     def download(self, tickers, start, end):
         """Run one `yf.download` and sort each ticker into data or a failure with its reason."""
-        self.seed_timezones(tickers)
         since = self.recorder.mark()
         started = time.monotonic()
         try:

@@ -27,17 +27,16 @@ def upgrade():
     with op.batch_alter_table('securities', schema=None) as batch_op:
         batch_op.add_column(sa.Column('bars_until', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('fetched_at', sa.DateTime(), nullable=True))
-        batch_op.add_column(sa.Column('prices_changed_at', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('prices_version', sa.Integer(), server_default='0', nullable=False))
     # What the bars already stored say.
     op.execute("UPDATE securities SET bars_until = (SELECT max(date) FROM price_bars WHERE price_bars.ticker = "
                "securities.ticker), fetched_at = (SELECT max(fetched_at) FROM price_bars WHERE price_bars.ticker = "
                "securities.ticker)")
-    op.execute("UPDATE securities SET prices_changed_at = fetched_at")
 
 
 def downgrade():
     with op.batch_alter_table('securities', schema=None) as batch_op:
-        batch_op.drop_column('prices_changed_at')
+        batch_op.drop_column('prices_version')
         batch_op.drop_column('fetched_at')
         batch_op.drop_column('bars_until')
     op.drop_table('wanted_tickers')
