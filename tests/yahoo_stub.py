@@ -134,7 +134,8 @@ class YahooStub:
         if failure == "connection":
             raise requests.exceptions.ConnectionError(f"stub: connection refused for {name}")
         if failure == "429":
-            return 429, {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}, "Too Many Requests"
+            headers = {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}
+            return 429, headers, "Too Many Requests"
         if failure == "500":
             return 500, {}, "<html>Internal Server Error</html>"
         if failure == "malformed":
