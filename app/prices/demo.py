@@ -11,13 +11,14 @@ from app.prices import market
 from app.prices.sources import FetchResult, TickerData
 from app.sample import ANCHORS, anchor_price
 
+CHUNK = 10
 EPOCH = date(2005, 1, 3)
 HORIZON = date(2030, 12, 31)
 DIVIDEND_PAYERS = {"KO": 0.46, "JNJ": 1.19, "PG": 0.95, "XOM": 0.91, "PEP": 1.27, "JPM": 1.15, "SPY": 1.6,
                    "VTI": 0.9, "VOO": 1.5}
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=64)
 def demo_series(ticker):
     """A ticker's whole synthetic history: the same prices for the same ticker and day, always."""
     days = pd.bdate_range(EPOCH, HORIZON, name="date")
@@ -58,8 +59,10 @@ class DemoSource:
         return cls()
 
     def fetch_chunks(self, tickers, start, end):
-        """One chunk: everything at once (generated, nothing to wait for)."""
-        yield self.fetch(tickers, start, end)
+        """Chunks of CHUNK tickers, as the Yahoo source stores them: a chunk's bars are in memory at once."""
+        tickers = list(dict.fromkeys(tickers))
+        for first in range(0, len(tickers), CHUNK):
+            yield self.fetch(tickers[first:first + CHUNK], start, end)
 
     def fetch(self, tickers, start, end):
         """Return the generated bars for each ticker within [start, end]."""

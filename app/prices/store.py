@@ -155,21 +155,41 @@ def _bars_since(tickers, cutoff, count):
     return found
 
 
+# Bars read per round trip: the rows of a 500-ticker portfolio, read whole, took 275 MB as Python objects.
+READ_BATCH = 20_000
+
+
 def read_bars(tickers, start, end):
-    """Closes and adjusted closes in [start, end] as two DataFrames (dates × tickers)."""
+    """Closes and adjusted closes in [start, end] as two DataFrames (dates × tickers).
+
+    Read in batches straight into arrays, so that a large portfolio costs its two grids of floats and not
+    a Python object per value.
+    """
     columns = list(dict.fromkeys(tickers))
-    if not columns:
-        empty = pd.DataFrame(index=pd.DatetimeIndex([], name="date"))
-        return empty, empty.copy()
     query = (
         select(PriceBar.ticker, PriceBar.date, PriceBar.close, PriceBar.adj_close)
         .where(PriceBar.ticker.in_(columns), PriceBar.date >= start, PriceBar.date <= end)
     )
-    frame = pd.DataFrame(db.session.execute(query).all(), columns=["ticker", "date", "close", "adj_close"])
-    frame["date"] = pd.to_datetime(frame["date"])
-    closes = frame.pivot(index="date", columns="ticker", values="close").reindex(columns=columns).sort_index()
-    adjusted = frame.pivot(index="date", columns="ticker", values="adj_close").reindex(columns=columns).sort_index()
-    return closes.astype(float), adjusted.astype(float)
+    code = {ticker: i for i, ticker in enumerate(columns)}
+    parts = []
+    # Core rows, not the ORM's: its per-row loading cost more than the query (3.4 s of 5 for 650,000 bars).
+    connection = db.session.connection().execution_options(stream_results=True)
+    for batch in (connection.execute(query).partitions(READ_BATCH) if columns else ()):
+        names, days, closes, adjusted = zip(*batch, strict=True)
+        parts.append((np.fromiter(map(code.__getitem__, names), np.int64, len(names)),
+                      np.array(days, dtype="datetime64[D]"), np.array(closes, float), np.array(adjusted, float)))
+    if not parts:
+        empty = pd.DataFrame(index=pd.DatetimeIndex([], name="date"), columns=columns, dtype=float)
+        return empty, empty.copy()
+    which, days, closes, adjusted = (np.concatenate(values) for values in zip(*parts, strict=True))
+    index, row = np.unique(days, return_inverse=True)
+    grids = []
+    for values in (closes, adjusted):
+        grid = np.full((len(index), len(columns)), np.nan)
+        grid[row, which] = values
+        grids.append(pd.DataFrame(grid, index=pd.DatetimeIndex(index.astype("datetime64[ns]"), name="date"),
+                                  columns=pd.Index(columns, name="ticker"), copy=False))
+    return grids[0], grids[1]
 
 
 def read_actions(tickers):
