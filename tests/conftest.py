@@ -59,6 +59,7 @@ def make_config(tmp_path, **overrides):
         "YF_CACHE_DIR": str(tmp_path / "yf-cache"),
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
+        "FORCE_HTTPS": False,
     }
     settings.update(overrides)
     return settings
@@ -74,7 +75,7 @@ def app_factory(tmp_path, database_url):
 
     def factory(**overrides):
         url = database_url or f"sqlite:///{tmp_path / 'test.sqlite3'}"
-        environ = {"SECRET_KEY": "test-secret", "DATABASE_URL": url}
+        environ = {"SECRET_KEY": "test-secret-key-of-at-least-32-characters", "DATABASE_URL": url}
         app = create_app(make_config(tmp_path, **overrides), environ=environ)
         with app.app_context():
             if url not in _schema_ready or database_url is None:

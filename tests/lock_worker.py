@@ -22,7 +22,7 @@ def main():
     database_url, redis_url, go_file, marker = sys.argv[1], sys.argv[2], Path(sys.argv[3]), sys.argv[4]
     config = {"TESTING": True, "SCHEDULER_ENABLED": False, "PRICE_SOURCE": "demo", "CACHE_TYPE": "NullCache",
               "REDIS_URL": None if redis_url == "-" else redis_url}
-    app = create_app(config, environ={"SECRET_KEY": "lock-test", "DATABASE_URL": database_url})
+    app = create_app(config, environ={"SECRET_KEY": "k" * 32, "DATABASE_URL": database_url})
     with app.app_context():
         service = get_price_service(app)
     real_warm = service.warm

@@ -60,7 +60,7 @@ def wait_for(url, seconds):
 
 def test_release_then_web_serves_and_stops_on_sigterm(fresh_venv, postgres_database):
     commands = procfile()
-    env = heroku_env(fresh_venv, as_heroku_url(postgres_database), SECRET_KEY="smoke-secret")
+    env = heroku_env(fresh_venv, as_heroku_url(postgres_database), SECRET_KEY="smoke-secret-of-at-least-32-characters")
     release = subprocess.run(["bash", "-c", commands["release"]], cwd=ROOT, env=env, capture_output=True, text=True,
                              timeout=120)
     assert release.returncode == 0, release.stderr
@@ -91,3 +91,11 @@ def test_web_refuses_to_start_without_secret_key(fresh_venv, postgres_database):
                          timeout=60)
     assert web.returncode != 0
     assert "SECRET_KEY is not set" in web.stdout + web.stderr
+
+
+def test_web_refuses_to_start_with_a_short_secret_key(fresh_venv, postgres_database):
+    env = heroku_env(fresh_venv, as_heroku_url(postgres_database), SECRET_KEY="short-secret")
+    web = subprocess.run(["bash", "-c", procfile()["web"]], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=60)
+    assert web.returncode != 0
+    assert "SECRET_KEY has 12 characters" in web.stdout + web.stderr
