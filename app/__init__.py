@@ -7,7 +7,7 @@ from sqlalchemy import select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
-from app import cli, errors, formatting, headers, jobs, prices, throttle
+from app import cli, db_deadline, errors, formatting, headers, jobs, prices, throttle
 from app.extensions import cache, compress, csrf, db, login_manager, migrate
 
 
@@ -35,6 +35,7 @@ def create_app(test_config=None, environ=None):
 def register_extensions(app):
     """Bind every extension to this app."""
     db.init_app(app)
+    db_deadline.init_app(app)
     migrate.init_app(app, db, render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
