@@ -7,7 +7,7 @@ from sqlalchemy import select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
-from app import cli, db_deadline, errors, formatting, headers, jobs, prices, throttle
+from app import cli, db_deadline, errors, formatting, headers, inputs, jobs, prices, throttle
 from app.extensions import cache, compress, csrf, db, login_manager, migrate
 
 
@@ -22,6 +22,7 @@ def create_app(test_config=None, environ=None):
     # Heroku's router terminates TLS and says so in X-Forwarded-Proto.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     headers.init_app(app)
+    inputs.install_id_converter(app)
     register_extensions(app)
     register_blueprints(app)
     errors.register(app)
