@@ -4,7 +4,7 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
 from app import create_app
@@ -24,11 +24,21 @@ def postgres_app(url, tmp_path, **overrides):
     return app
 
 
-def empty_tables(app):
+@pytest.fixture(autouse=True)
+def leave_the_database_as_found(postgres_database, tmp_path):
+    """The migration and smoke tests expect the session's PostgreSQL database without tables."""
+    app = create_app(make_config(tmp_path), environ={"SECRET_KEY": "k" * 32, "DATABASE_URL": postgres_database})
     with app.app_context():
-        names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-        with db.engine.begin() as conn:
-            conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        had_tables = inspect(db.engine).has_table("users")
+        db.engine.dispose()
+    yield
+    with app.app_context():
+        if had_tables:
+            names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        else:
+            db.drop_all()
         db.engine.dispose()
 
 
@@ -48,7 +58,6 @@ def proxied(postgres_database, tmp_path):
     proxy.close()
     with app.app_context():
         db.engine.dispose()
-    empty_tables(postgres_app(postgres_database, tmp_path))
 
 
 def timed_get(client, path):

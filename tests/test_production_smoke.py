@@ -1,5 +1,6 @@
 """As close to `git push heroku main` as this machine allows: a fresh virtualenv, the Procfile, production settings."""
 
+import http.client
 import os
 import re
 import signal
@@ -48,10 +49,12 @@ def as_heroku_url(url):
 
 
 def wait_for(url, seconds):
+    """GET `url` as Heroku's router forwards it (TLS ended, X-Forwarded-Proto: https) until it answers."""
     deadline = time.monotonic() + seconds
+    request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"})  # noqa: S310 - loopback only
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=1) as resp:  # noqa: S310 - loopback only
+            with urllib.request.urlopen(request, timeout=1) as resp:  # noqa: S310 - loopback only
                 return resp.status, resp.read().decode()
         except OSError:
             time.sleep(0.1)
@@ -72,6 +75,10 @@ def test_release_then_web_serves_and_stops_on_sigterm(fresh_venv, postgres_datab
         assert status == 200, "web did not answer on $PORT within 10 s"
         assert "Sign in" in body
         print(f"answered in {time.monotonic() - started:.2f}s")
+        plain = http.client.HTTPConnection("127.0.0.1", int(env["PORT"]), timeout=5)
+        plain.request("GET", "/login")
+        redirect = plain.getresponse()
+        assert redirect.status == 301 and redirect.getheader("Location").startswith("https://")
         stopping = time.monotonic()
         os.killpg(web.pid, signal.SIGTERM)
         web.wait(timeout=30)
