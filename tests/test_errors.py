@@ -4,25 +4,24 @@ import logging
 
 import pytest
 
-from app import errors
-from app.extensions import db
-from tests.conftest import make_user
+from app import create_app, errors
+from tests.conftest import make_config, make_user
 
 
 @pytest.fixture
-def broken_database(app_factory):
-    """A signed-in browser, then a database that has lost its tables (every query fails)."""
+def broken_database(app_factory, tmp_path):
+    """A browser signed in on a working app, then the same app with a database that cannot be opened."""
     app = app_factory()
     with app.app_context():
         make_user()
     client = app.test_client()
     assert client.post("/login", data={"email": "owner@example.com", "password": "correct-horse"}).status_code == 302
-    with app.app_context():
-        db.drop_all()
-        db.session.remove()
-    yield app, client
-    with app.app_context():
-        db.create_all()
+    unreachable = f"sqlite:///{tmp_path / 'no-such-folder' / 'gone.sqlite3'}"
+    broken = create_app(make_config(tmp_path), environ={"SECRET_KEY": app.config["SECRET_KEY"],
+                                                        "DATABASE_URL": unreachable})
+    browser = broken.test_client()
+    browser.set_cookie("session", client.get_cookie("session").value)
+    yield broken, browser
 
 
 def tracebacks(caplog):
