@@ -1,6 +1,7 @@
 """Configuration read from the environment, in one place."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -48,13 +49,20 @@ def database_url(raw):
 POOL_RECYCLE = 300
 # A database that does not answer the connection must fail the request, not hold it (seconds).
 DB_CONNECT_TIMEOUT = 5
+# The server ends a statement running longer than this, well below gunicorn's 25 s timeout (seconds).
+DB_STATEMENT_TIMEOUT = 15
+# The shortest SECRET_KEY production accepts: 32 characters of randomness resist offline guessing of cookies.
+MIN_SECRET_LENGTH = 32
 
 
-def engine_options(raw_url):
+def engine_options(raw_url, statement_timeout=DB_STATEMENT_TIMEOUT):
     """Pool settings: ping a connection before reusing it, recycle old ones, give up connecting quickly."""
     options = {"pool_pre_ping": True, "pool_recycle": POOL_RECYCLE}
     if raw_url and raw_url.startswith(("postgres://", "postgresql")):
-        options["connect_args"] = {"connect_timeout": DB_CONNECT_TIMEOUT}
+        options["connect_args"] = {
+            "connect_timeout": DB_CONNECT_TIMEOUT,
+            "options": f"-c statement_timeout={int(statement_timeout * 1000)}",
+        }
     return options
 
 
@@ -78,6 +86,26 @@ def cache_settings(redis_url, cache_dir):
     return {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(cache_dir), "CACHE_THRESHOLD": 20000}
 
 
+def limiter_settings(redis_url, environ):
+    """Flask-Limiter: counters in Redis when there is one (shared by every worker), else in memory.
+
+    A storage error never fails a request: the counters fall back to memory until Redis answers again.
+    """
+    options = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
+    if redis_url and redis_url.startswith("rediss://"):
+        options["ssl_cert_reqs"] = None
+    return {
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_STORAGE_OPTIONS": options if redis_url else {},
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_KEY_PREFIX": "folio-limits",
+        "SIGNIN_LIMIT_PER_ACCOUNT": environ.get("SIGNIN_LIMIT_PER_ACCOUNT", "5/minute;30/hour"),
+        "SIGNIN_LIMIT_PER_ADDRESS": environ.get("SIGNIN_LIMIT_PER_ADDRESS", "20/minute;200/hour"),
+        "SIGNUP_LIMIT_PER_ADDRESS": environ.get("SIGNUP_LIMIT_PER_ADDRESS", "5/minute;20/hour"),
+    }
+
+
 def is_development(environ):
     """Development only when asked for; production is the default."""
     return env_bool(environ, "FLASK_DEBUG") or environ.get("APP_ENV", "").lower() == "development"
@@ -95,12 +123,21 @@ def from_env(environ=None):
                 "(set SECRET_KEY, or FLASK_DEBUG=1 for local development)."
             )
         secret = "dev-only-insecure-key"  # noqa: S105 - development only, never production
+    elif len(secret) < MIN_SECRET_LENGTH and not development:
+        raise ConfigError(
+            f"SECRET_KEY has {len(secret)} characters: production needs at least {MIN_SECRET_LENGTH} "
+            "(make one with: python -c 'import secrets; print(secrets.token_hex(32))')."
+        )
     redis_url = environ.get("REDIS_URL") or None
     settings = {
         "ENV_NAME": "development" if development else "production",
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url(environ.get("DATABASE_URL")),
-        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(environ.get("DATABASE_URL")),
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(
+            environ.get("DATABASE_URL"), float(environ.get("DB_STATEMENT_TIMEOUT", DB_STATEMENT_TIMEOUT))
+        ),
+        # In a web request, the longest wait for any one answer from PostgreSQL before the page is a 503 (seconds).
+        "DB_ANSWER_TIMEOUT": float(environ.get("DB_ANSWER_TIMEOUT", 5)),
         "REDIS_URL": redis_url,
         "ALLOW_SIGNUP": env_bool(environ, "ALLOW_SIGNUP", True),
         "MAX_CONTENT_LENGTH": int(environ.get("MAX_CONTENT_LENGTH", 5 * 1024 * 1024)),
@@ -110,7 +147,10 @@ def from_env(environ=None):
         "SESSION_COOKIE_SECURE": not development,
         "REMEMBER_COOKIE_SECURE": not development,
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": timedelta(days=int(environ.get("REMEMBER_COOKIE_DAYS", 30))),
         "PREFERRED_URL_SCHEME": "http" if development else "https",
+        "FORCE_HTTPS": env_bool(environ, "FORCE_HTTPS", not development),
         "WTF_CSRF_TIME_LIMIT": None,
         "BENCHMARKS": env_list(environ, "BENCHMARKS", "SPY,QQQ,VTI"),
         "PRICE_SOURCE": environ.get("PRICE_SOURCE", "yahoo").strip().lower(),
@@ -128,4 +168,5 @@ def from_env(environ=None):
         "LOG_LEVEL": environ.get("LOG_LEVEL", "INFO").upper(),
     }
     settings.update(cache_settings(redis_url, environ.get("CACHE_DIR") or INSTANCE_DIR / "cache"))
+    settings.update(limiter_settings(redis_url, environ))
     return settings

@@ -3,10 +3,11 @@
 import logging
 
 from flask import Flask, jsonify, redirect, request, url_for
+from sqlalchemy import select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
-from app import cli, errors, formatting, jobs, prices
+from app import cli, db_deadline, errors, formatting, headers, inputs, jobs, prices, throttle
 from app.extensions import cache, compress, csrf, db, login_manager, migrate
 
 
@@ -20,6 +21,8 @@ def create_app(test_config=None, environ=None):
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s")
     # Heroku's router terminates TLS and says so in X-Forwarded-Proto.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    headers.init_app(app)
+    inputs.install_id_converter(app)
     register_extensions(app)
     register_blueprints(app)
     errors.register(app)
@@ -33,11 +36,13 @@ def create_app(test_config=None, environ=None):
 def register_extensions(app):
     """Bind every extension to this app."""
     db.init_app(app)
+    db_deadline.init_app(app)
     migrate.init_app(app, db, render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
     cache.init_app(app)
     compress.init_app(app)
+    throttle.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
 
@@ -50,8 +55,11 @@ def register_extensions(app):
         return redirect(url_for(login_manager.login_view, next=request.full_path.rstrip("?")))
 
     @login_manager.user_loader
-    def load_user(user_id):
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    def load_user(session_token):
+        # The session carries the user's session token, not the id: a new token ends every old session.
+        if not session_token or len(session_token) > 64:
+            return None
+        return db.session.scalar(select(User).where(User.session_token == session_token))
 
 
 def register_blueprints(app):

@@ -1,4 +1,4 @@
-"""Command-line tools: `flask users create`, `flask portfolios create`, `flask seed`."""
+"""Command-line tools: `flask users create|promote|set-password`, `flask portfolios create`, `flask seed`."""
 
 import os
 
@@ -15,13 +15,40 @@ portfolios_cli = AppGroup("portfolios", help="Manage portfolios.")
 @users_cli.command("create")
 @click.argument("email")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="At least 8 characters.")
-def create_user(email, password):
+@click.option("--admin", is_flag=True, help="May see the Prices page and /api/status.")
+def create_user(email, password, admin):
     """Create a user account."""
     try:
-        user = accounts.create_user(email, password)
+        user = accounts.create_user(email, password, admin=admin)
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Created user {user.email} (id {user.id}).")
+    click.echo(f"Created {'admin' if user.is_admin else 'user'} {user.email} (id {user.id}).")
+
+
+@users_cli.command("promote")
+@click.argument("email")
+def promote_user(email):
+    """Make a user an admin."""
+    try:
+        user = accounts.promote(email)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{user.email} is now an admin.")
+
+
+@users_cli.command("set-password")
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="At least 8 characters.")
+def set_user_password(email, password):
+    """Set a user's password; every session of that user ends."""
+    user = accounts.find_user(email)
+    if user is None:
+        raise click.ClickException(f"No user with email {email}.")
+    try:
+        accounts.set_password(user, password)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Password of {user.email} changed; every session of that account has ended.")
 
 
 @portfolios_cli.command("create")
@@ -45,7 +72,7 @@ def create_portfolio(email, name, currency):
 @click.option("--email", default="demo@example.com", show_default=True)
 @click.option("--password", default="demo-password", show_default=True)
 def seed(email, password):
-    """Create a sample user with a sample portfolio (does nothing if the user exists)."""
+    """Create a sample admin user with a sample portfolio (does nothing if the user exists)."""
     from app.sample import seed_sample
 
     created, portfolio = seed_sample(email, password)

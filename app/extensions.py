@@ -7,6 +7,8 @@ import time
 from flask_caching import Cache
 from flask_caching.backends.rediscache import RedisCache
 from flask_compress import Compress
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -32,6 +34,7 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 cache = Cache()
 compress = Compress()
+limiter = Limiter(key_func=get_remote_address)
 
 
 @event.listens_for(Engine, "connect")

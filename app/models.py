@@ -1,11 +1,12 @@
 """Database models: accounts, portfolios, transactions, securities and prices."""
 
+import secrets
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -14,6 +15,11 @@ from app.extensions import db
 TRANSACTION_TYPES = ("BUY", "SELL", "DIVIDEND", "SPLIT", "FEE")
 SECURITY_KINDS = ("equity", "etf", "fund", "fx", "index", "crypto", "other")
 MONEY = Numeric(20, 8)
+
+
+def new_session_token():
+    """Return a fresh random session token (what session and remember cookies carry instead of the user id)."""
+    return secrets.token_urlsafe(32)
 
 
 def utcnow():
@@ -28,6 +34,9 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(256))
+    # Flask-Login's alternative id: changing it ends every session and remember cookie issued before.
+    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
+    is_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     portfolios: Mapped[list["Portfolio"]] = relationship(
         back_populates="owner", cascade="all, delete-orphan", order_by="Portfolio.name"
@@ -41,6 +50,14 @@ class User(UserMixin, db.Model):
     def check_password(self, password):
         """Tell whether the password matches the stored hash."""
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self):
+        """Return the session token: what Flask-Login stores in the session and the remember cookie."""
+        return self.session_token
+
+    def rotate_session_token(self):
+        """Give the user a new session token, so that every session and remember cookie issued before stops working."""
+        self.session_token = new_session_token()
 
 
 class Portfolio(db.Model):

@@ -59,11 +59,14 @@ def sample_transactions(rng=None):
 
 
 def seed_sample(email, password):
-    """Create the sample user and portfolio unless the user exists; return (created, portfolio)."""
+    """Create the sample user (an admin, so that `make run` shows the Prices page) and portfolio unless the user exists.
+
+    Return (created, portfolio).
+    """
     user = accounts.find_user(email)
     if user is not None:
         return False, user.portfolios[0] if user.portfolios else None
-    user = accounts.create_user(email, password)
+    user = accounts.create_user(email, password, admin=True)
     portfolio = Portfolio(owner=user, name="Sample: US large caps", base_currency="USD")
     db.session.add(portfolio)
     for row in sample_transactions():

@@ -58,7 +58,7 @@ def seed(url, tmp):
     from app.prices import get_price_service
 
     app = create_app({"PRICE_SOURCE": "demo", "SCHEDULER_ENABLED": False, "CACHE_TYPE": "SimpleCache"},
-                     environ={"SECRET_KEY": "bench", "DATABASE_URL": url, "CACHE_DIR": tmp})
+                     environ={"SECRET_KEY": "b" * 32, "DATABASE_URL": url, "CACHE_DIR": tmp})
     ids = {}
     with app.app_context():
         db.create_all()
@@ -85,7 +85,7 @@ def seed(url, tmp):
 
 def start_gunicorn(url, port, tmp):
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
-    env.update(DATABASE_URL=url, SECRET_KEY="bench-secret", PORT=str(port), WEB_CONCURRENCY="2",
+    env.update(DATABASE_URL=url, SECRET_KEY="b" * 32, PORT=str(port), WEB_CONCURRENCY="2",
                SCHEDULER_ENABLED="false", CACHE_DIR=tmp, YF_CACHE_DIR=f"{tmp}/yf", LOG_LEVEL="WARNING",
                HTTPS_PROXY="http://127.0.0.1:9", HTTP_PROXY="http://127.0.0.1:9", PRICE_TIMEOUT="2")
     proc = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "wsgi:app", "--config", "gunicorn.conf.py",

@@ -95,7 +95,7 @@ def run(url, rows):
     app = create_app(
         {"TESTING": True, "WTF_CSRF_ENABLED": False, "SCHEDULER_ENABLED": False, "CACHE_TYPE": "SimpleCache",
          "SESSION_COOKIE_SECURE": False, "IMPORT_MAX_ROWS": max(rows, 20000)},
-        environ={"SECRET_KEY": "bench", "DATABASE_URL": url, "FLASK_DEBUG": "1"},
+        environ={"SECRET_KEY": "b" * 32, "DATABASE_URL": url, "FLASK_DEBUG": "1"},
     )
     text = make_file(rows)
     results = []

@@ -59,7 +59,7 @@ def make_app(tmp):
     url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite3"
     app = create_app({"TESTING": True, "SCHEDULER_ENABLED": False, "CACHE_TYPE": "SimpleCache",
                       "YF_CACHE_DIR": f"{tmp}/yf", "PRICE_MAX_REQUESTS_PER_MINUTE": REQUESTS_PER_MINUTE},
-                     environ={"SECRET_KEY": "bench", "DATABASE_URL": url,
+                     environ={"SECRET_KEY": "b" * 32, "DATABASE_URL": url,
                               **{k: v for k, v in os.environ.items() if k.startswith("PRICE_")}})
     with app.app_context():
         db.drop_all()

@@ -96,6 +96,10 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            # A migration may rewrite a large table: the web's statement timeout does not apply to it.
+            connection.exec_driver_sql("SET statement_timeout = 0")
+            connection.commit()  # a session setting; Alembic then opens and commits its own transaction
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -62,6 +62,7 @@ def make_config(tmp_path, **overrides):
         "REMEMBER_COOKIE_SECURE": False,
         "PRICE_MAX_REQUESTS_PER_MINUTE": 0,  # no spacing between the stand-in's answers (politeness tests set it)
         "PRICE_RATE_LIMIT_PAUSE": 0,  # and no pause after its 429s
+        "FORCE_HTTPS": False,
     }
     settings.update(overrides)
     return settings
@@ -77,7 +78,7 @@ def app_factory(tmp_path, database_url):
 
     def factory(**overrides):
         url = database_url or f"sqlite:///{tmp_path / 'test.sqlite3'}"
-        environ = {"SECRET_KEY": "test-secret", "DATABASE_URL": url}
+        environ = {"SECRET_KEY": "test-secret-key-of-at-least-32-characters", "DATABASE_URL": url}
         app = create_app(make_config(tmp_path, **overrides), environ=environ)
         with app.app_context():
             if url not in _schema_ready or database_url is None:

@@ -30,7 +30,7 @@ def main():
     database_url, folder, mode = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
     config = {"TESTING": True, "SCHEDULER_ENABLED": False, "PRICE_SOURCE": "demo", "CACHE_TYPE": "FileSystemCache",
               "CACHE_DIR": str(folder / "cache"), "REDIS_URL": None}
-    app = create_app(config, environ={"SECRET_KEY": "lease-test", "DATABASE_URL": database_url})
+    app = create_app(config, environ={"SECRET_KEY": "k" * 32, "DATABASE_URL": database_url})
     with app.app_context():
         service = get_price_service(app)
     real_warm = service.warm

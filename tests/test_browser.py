@@ -49,13 +49,18 @@ def test_dashboard_in_a_real_browser(live_server, browser):
     problems = []
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: problems.append(str(exc)))
+    # Every CSP violation, also those the console would not report as an error.
+    page.add_init_script("window.cspViolations = []; document.addEventListener('securitypolicyviolation',"
+                         " e => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));")
     page.goto(f"{base}/login")
     page.fill("input[name=email]", "demo@example.com")
     page.fill("input[name=password]", "demo-password")
     page.click("input[type=submit]")
     page.wait_for_url(f"{base}/portfolios")
 
-    first_paint = page.request.get(f"{base}/portfolios/{portfolio_id}").text()
+    first = page.request.get(f"{base}/portfolios/{portfolio_id}")
+    assert "script-src 'self'" in first.headers["content-security-policy"]
+    first_paint = first.text()
     assert 'id="holdings"' in first_paint and first_paint.count('class="placeholder"') == 3
 
     page.goto(f"{base}/portfolios/{portfolio_id}")
@@ -75,6 +80,7 @@ def test_dashboard_in_a_real_browser(live_server, browser):
     page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
     assert "demo prices" in page.content()
     assert problems == []
+    assert page.evaluate("window.cspViolations") == []
 
     page.goto(f"{base}/portfolios/{portfolio_id}/compare")
     page.wait_for_selector("#chart-shadow:not([hidden])", timeout=20000)
@@ -83,6 +89,7 @@ def test_dashboard_in_a_real_browser(live_server, browser):
     assert page.locator("#metrics tbody tr").count() >= 7
     page.screenshot(path=str(ARTIFACTS / "compare.png"), full_page=True)
     assert problems == []
+    assert page.evaluate("window.cspViolations") == []
 
     phone = browser.new_page(viewport={"width": 390, "height": 844})
     phone.goto(f"{base}/login")

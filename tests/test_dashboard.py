@@ -8,6 +8,7 @@ from bs4 import BeautifulSoup
 from sqlalchemy import event
 
 from app.extensions import cache, db
+from app.models import User
 from app.prices import get_price_service
 from tests.conftest import make_portfolio, make_user, run_price_runner
 from tests.yahoo_stub import Symbol
@@ -289,6 +290,9 @@ def test_yahoo_down_from_the_start_is_never_a_500(app, client, signed_in, yahoo,
 
 @time_machine.travel(EVENING, tick=False)
 def test_price_status_page(client, priced, yahoo):
+    admin = db.session.scalars(db.select(User)).one()
+    admin.is_admin = True
+    db.session.commit()
     page = client.get("/status").data.decode()
     assert "breaker closed" in page and "AAPL" in page and "fresh" in page
     assert "Requests to Yahoo" in page

@@ -7,7 +7,7 @@ from tests.conftest import make_portfolio, make_user
 
 
 def portfolio_routes():
-    app = create_app({"TESTING": True}, environ={"SECRET_KEY": "x", "DATABASE_URL": "sqlite://"})
+    app = create_app({"TESTING": True}, environ={"SECRET_KEY": "k" * 32, "DATABASE_URL": "sqlite://"})
     for rule in app.url_map.iter_rules():
         if "portfolio_id" in rule.arguments:
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):

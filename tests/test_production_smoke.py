@@ -1,5 +1,6 @@
 """As close to `git push heroku main` as this machine allows: a fresh virtualenv, the Procfile, production settings."""
 
+import http.client
 import os
 import re
 import signal
@@ -48,10 +49,12 @@ def as_heroku_url(url):
 
 
 def wait_for(url, seconds):
+    """GET `url` as Heroku's router forwards it (TLS ended, X-Forwarded-Proto: https) until it answers."""
     deadline = time.monotonic() + seconds
+    request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"})  # noqa: S310 - loopback only
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=1) as resp:  # noqa: S310 - loopback only
+            with urllib.request.urlopen(request, timeout=1) as resp:  # noqa: S310 - loopback only
                 return resp.status, resp.read().decode()
         except OSError:
             time.sleep(0.1)
@@ -60,7 +63,7 @@ def wait_for(url, seconds):
 
 def test_release_then_web_serves_and_stops_on_sigterm(fresh_venv, postgres_database):
     commands = procfile()
-    env = heroku_env(fresh_venv, as_heroku_url(postgres_database), SECRET_KEY="smoke-secret")
+    env = heroku_env(fresh_venv, as_heroku_url(postgres_database), SECRET_KEY="smoke-secret-of-at-least-32-characters")
     release = subprocess.run(["bash", "-c", commands["release"]], cwd=ROOT, env=env, capture_output=True, text=True,
                              timeout=120)
     assert release.returncode == 0, release.stderr
@@ -72,6 +75,10 @@ def test_release_then_web_serves_and_stops_on_sigterm(fresh_venv, postgres_datab
         assert status == 200, "web did not answer on $PORT within 10 s"
         assert "Sign in" in body
         print(f"answered in {time.monotonic() - started:.2f}s")
+        plain = http.client.HTTPConnection("127.0.0.1", int(env["PORT"]), timeout=5)
+        plain.request("GET", "/login")
+        redirect = plain.getresponse()
+        assert redirect.status == 301 and redirect.getheader("Location").startswith("https://")
         stopping = time.monotonic()
         os.killpg(web.pid, signal.SIGTERM)
         web.wait(timeout=30)
@@ -91,3 +98,11 @@ def test_web_refuses_to_start_without_secret_key(fresh_venv, postgres_database):
                          timeout=60)
     assert web.returncode != 0
     assert "SECRET_KEY is not set" in web.stdout + web.stderr
+
+
+def test_web_refuses_to_start_with_a_short_secret_key(fresh_venv, postgres_database):
+    env = heroku_env(fresh_venv, as_heroku_url(postgres_database), SECRET_KEY="short-secret")
+    web = subprocess.run(["bash", "-c", procfile()["web"]], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=60)
+    assert web.returncode != 0
+    assert "SECRET_KEY has 12 characters" in web.stdout + web.stderr

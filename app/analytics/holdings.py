@@ -109,6 +109,23 @@ def compute_holdings(trades):
     return holdings
 
 
+def compute_holdings_leniently(trades):
+    """Derive holdings like compute_holdings, leaving out each trade that cannot apply; return (holdings, problems).
+
+    For stored transactions that an old bug or a race left inconsistent: show the rest, and say what is wrong.
+    """
+    holdings, problems = {}, []
+    for trade in sorted(trades, key=sort_key):
+        holding = holdings.get(trade.ticker)
+        if holding is None:
+            holding = holdings[trade.ticker] = Holding(ticker=trade.ticker, currency=trade.currency)
+        try:
+            apply_trade(holding, trade)
+        except HoldingsError as exc:
+            problems.append(str(exc))
+    return holdings, problems
+
+
 def open_holdings(trades):
     """Return only the positions still held, largest cost basis first."""
     held = [h for h in compute_holdings(trades).values() if h.is_open]

@@ -8,7 +8,7 @@ from flask_login import login_required
 
 from app.api import bp
 from app.portfolios import charts
-from app.portfolios.access import get_owned_portfolio
+from app.portfolios.access import get_owned_portfolio, require_admin
 from app.portfolios.dashboard import build_dashboard
 from app.prices import get_price_service
 from app.tickers import split_tickers
@@ -80,6 +80,7 @@ def holdings(portfolio_id):
 @login_required
 def status():
     """Price counters and the breaker, for operators."""
+    require_admin()
     service = get_price_service()
     _, snapshot = service.status([])
     return json_response(snapshot)

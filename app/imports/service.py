@@ -16,8 +16,8 @@ from app.extensions import db
 from app.imports.checks import check_holdings, mark_duplicates
 from app.imports.reader import decode, normalize_text, parse_text
 from app.imports.rows import ImportFailed
-from app.models import ImportBatch, Portfolio, Transaction, utcnow
-from app.portfolios.service import to_trade, touch, trades_of, transactions_of
+from app.models import ImportBatch, Transaction, utcnow
+from app.portfolios.service import lock_portfolio, to_trade, touch, trades_of, transactions_of
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ def preview(portfolio, text, filename, format_name=None, today=None):
 def commit(portfolio, text, filename, format_name=None, expected_hash=None, today=None):
     """Add the file's new rows to the portfolio in one database transaction; return the ImportBatch."""
     # Two confirmations at once (a double click) must not both add the rows: hold the portfolio row.
-    db.session.execute(select(Portfolio.id).where(Portfolio.id == portfolio.id).with_for_update())
+    lock_portfolio(portfolio.id)
     result = preview(portfolio, text, filename, format_name, today)
     if expected_hash and result.file_hash != expected_hash:
         raise ImportFailed("The file changed after the preview: upload it again and check the new preview.")
@@ -152,6 +152,8 @@ def batches_of(portfolio_id):
 
 def undo(batch):
     """Remove the rows this import added, and nothing else; refuse when later sells need them."""
+    lock_portfolio(batch.portfolio_id)  # one change to the holdings at a time, checked against what is stored
+    db.session.refresh(batch)
     if batch.status != "committed":
         raise ImportFailed("This import was already undone.")
     remaining = [to_trade(t) for t in transactions_of(batch.portfolio_id) if t.import_batch_id != batch.id]

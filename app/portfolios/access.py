@@ -15,6 +15,12 @@ def get_owned_portfolio(portfolio_id):
     return portfolio
 
 
+def require_admin():
+    """Answer 404 unless the signed-in user is an admin (operators' pages do not exist for others)."""
+    if not (current_user.is_authenticated and current_user.is_admin):
+        abort(404)
+
+
 def get_owned_transaction(portfolio, transaction_id):
     """Return a transaction of this portfolio, or answer 404."""
     return _owned_by(portfolio, Transaction, transaction_id)

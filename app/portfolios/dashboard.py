@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from app.analytics.fx import currency_unit, pair_ticker
-from app.analytics.holdings import Trade, compute_holdings
+from app.analytics.holdings import Trade, compute_holdings_leniently
 from app.portfolios.service import trades_of
 from app.prices import market, store
 
@@ -55,6 +55,8 @@ class Dashboard:
     missing: list = field(default_factory=list)
     unconverted: list = field(default_factory=list)
     breaker: str = "closed"
+    # Stored transactions that do not add up (left out of the numbers), each said in words.
+    problems: list = field(default_factory=list)
 
     @property
     def total_gain(self):
@@ -79,7 +81,7 @@ class Dashboard:
             "total_gain": self.total_gain, "total_gain_pct": self.total_gain_pct, "day_change": self.day_change,
             "day_change_pct": self.day_change_pct, "realized_gain": self.realized_gain, "dividends": self.dividends,
             "priced": self.priced, "stale": self.stale, "missing": self.missing, "unconverted": self.unconverted,
-            "breaker": self.breaker, "holdings": [row.as_dict() for row in self.rows],
+            "breaker": self.breaker, "problems": self.problems, "holdings": [row.as_dict() for row in self.rows],
         }
 
 
@@ -117,7 +119,7 @@ def build_dashboard(portfolio, price_service, now=None):
     splits, _ = store.read_actions(tickers) if tickers else (None, None)
     if splits is not None and len(splits):
         trades += split_trades(trades, splits[splits["ticker"].isin(tickers)])
-    holdings = compute_holdings(trades)
+    holdings, problems = compute_holdings_leniently(trades)
     base_iso, _ = currency_unit(portfolio.base_currency)
     securities = store.securities(tickers)
     currencies = {}
@@ -128,7 +130,7 @@ def build_dashboard(portfolio, price_service, now=None):
     used = list(currencies.values()) + [h.currency for h in holdings.values()]
     pairs = sorted({pair_ticker(currency_unit(c)[0], base_iso) for c in used if currency_unit(c)[0] != base_iso})
     quotes = price_service.cached_quotes(tickers + pairs, now) if tickers else {}
-    board = Dashboard(base_currency=base_iso, breaker=price_service.breaker_state())
+    board = Dashboard(base_currency=base_iso, breaker=price_service.breaker_state(), problems=problems)
     for ticker, holding in holdings.items():
         board.realized_gain += float(holding.realized_gain)
         board.dividends += float(holding.dividends)

@@ -6,12 +6,12 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from app.inputs import money
 from app.models import TRANSACTION_TYPES
 from app.tickers import TickerError, normalize_ticker
 
 CURRENCIES = ("USD", "EUR", "GBP", "CAD", "CHF", "JPY", "AUD", "SEK", "NOK", "DKK", "HKD", "SGD", "NZD")
 CURRENCY_FIELD = dict(validators=[DataRequired(), Regexp(r"^[A-Za-z]{3}$", message="Use a 3-letter code such as USD.")])
-BIG = 10**12
 
 
 class PortfolioForm(FlaskForm):
@@ -39,10 +39,10 @@ class TransactionForm(FlaskForm):
     quantity = DecimalField(
         "Quantity",
         places=None,
-        validators=[InputRequired(message="Enter a quantity."), NumberRange(min=0, max=BIG)],
+        validators=[InputRequired(message="Enter a quantity."), money, NumberRange(min=0)],
     )
-    price = DecimalField("Price", places=None, default=0, validators=[Optional(), NumberRange(min=0, max=BIG)])
-    fees = DecimalField("Fees", places=None, default=0, validators=[Optional(), NumberRange(min=0, max=BIG)])
+    price = DecimalField("Price", places=None, default=0, validators=[Optional(), money, NumberRange(min=0)])
+    fees = DecimalField("Fees", places=None, default=0, validators=[Optional(), money, NumberRange(min=0)])
     currency = StringField("Currency", default="USD", **CURRENCY_FIELD)
     note = StringField("Note", validators=[Optional(), Length(max=500)])
     submit = SubmitField("Save")

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from app.analytics.ranges import RANGES
 from app.portfolios import bp, service
-from app.portfolios.access import get_owned_portfolio, get_owned_transaction
+from app.portfolios.access import get_owned_portfolio, get_owned_transaction, require_admin
 from app.portfolios.dashboard import build_dashboard
 from app.portfolios.forms import BenchmarksForm, PortfolioForm, SettingsForm, TransactionForm
 from app.prices import get_price_service
@@ -26,6 +26,7 @@ def healthz():
 @login_required
 def price_status():
     """Prices as the operator sees them: counters, breaker, last warm-up, and freshness of your tickers."""
+    require_admin()
     tickers = sorted({t for p in current_user.portfolios for t in service.held_tickers_of(p.id)})
     quotes, snapshot = get_price_service().status(tickers)
     return render_template("status.html", quotes=quotes, stats=snapshot)

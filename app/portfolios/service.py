@@ -13,10 +13,20 @@ TRADE_FIELDS = ("ticker", "type", "trade_date", "quantity", "price", "fees", "cu
 
 
 def touch(portfolio_id):
-    """Mark the portfolio as changed, so that its cached dashboard and charts are computed again."""
-    db.session.execute(
+    """Mark the portfolio as changed (its cached dashboard and charts are computed again); return the rows changed."""
+    return db.session.execute(
         update(Portfolio).where(Portfolio.id == portfolio_id).values(data_version=Portfolio.data_version + 1)
-    )
+    ).rowcount
+
+
+def lock_portfolio(portfolio_id):
+    """Hold the portfolio until the commit, so that changes to its holdings are checked and made one at a time.
+
+    The UPDATE takes the row's lock on PostgreSQL (as SELECT ... FOR UPDATE would) and SQLite's write lock;
+    a second writer waits here, then reads what the first one committed.
+    """
+    if not touch(portfolio_id):
+        raise PortfolioError("This portfolio was deleted meanwhile.")
 
 
 class PortfolioError(ValueError):
@@ -106,11 +116,8 @@ def held_tickers_of(portfolio_id):
 
 def check_trades(portfolio_id, changed=None, removed_id=None):
     """Raise PortfolioError when the transactions, with one changed or removed, sell more than is held."""
-    trades = [
-        to_trade(t)
-        for t in transactions_of(portfolio_id)
-        if t.id != removed_id and (changed is None or t.id != changed.id)
-    ]
+    skip = {removed_id, changed.id if changed is not None else None} - {None}
+    trades = [t for t in trades_of(portfolio_id) if t.order not in skip]
     if changed is not None:
         trades.append(to_trade(changed))
     try:
@@ -119,12 +126,25 @@ def check_trades(portfolio_id, changed=None, removed_id=None):
         raise PortfolioError(str(exc)) from exc
 
 
+def locked_check(portfolio_id, changed=None, removed_id=None):
+    """Lock the portfolio, then check the change against what is stored now; on a refusal, release the lock."""
+    try:
+        lock_portfolio(portfolio_id)
+        if removed_id is not None or (changed is not None and changed.id is not None):
+            gone = db.session.scalar(select(Transaction.id).where(Transaction.id == (removed_id or changed.id)))
+            if gone is None:
+                raise PortfolioError("This transaction was deleted meanwhile.")
+        check_trades(portfolio_id, changed=changed, removed_id=removed_id)
+    except PortfolioError:
+        db.session.rollback()
+        raise
+
+
 def add_transaction(portfolio, fields):
     """Add a transaction from validated fields; refuse one that oversells."""
     transaction = Transaction(portfolio_id=portfolio.id, **{k: fields[k] for k in TRADE_FIELDS})
-    check_trades(portfolio.id, changed=transaction)
+    locked_check(portfolio.id, changed=transaction)
     db.session.add(transaction)
-    touch(portfolio.id)
     db.session.commit()
     return transaction
 
@@ -133,17 +153,15 @@ def update_transaction(transaction, fields):
     """Change a transaction; refuse a change that would oversell, and leave it as it was."""
     values = {k: fields[k] for k in TRADE_FIELDS}
     draft = Transaction(id=transaction.id, portfolio_id=transaction.portfolio_id, **values)
-    check_trades(transaction.portfolio_id, changed=draft)
+    locked_check(transaction.portfolio_id, changed=draft)
     for key in TRADE_FIELDS:
         setattr(transaction, key, fields[key])
-    touch(transaction.portfolio_id)
     db.session.commit()
     return transaction
 
 
 def delete_transaction(transaction):
     """Delete a transaction; refuse when later sells would then exceed what is held."""
-    check_trades(transaction.portfolio_id, removed_id=transaction.id)
+    locked_check(transaction.portfolio_id, removed_id=transaction.id)
     db.session.delete(transaction)
-    touch(transaction.portfolio_id)
     db.session.commit()
