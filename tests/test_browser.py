@@ -37,6 +37,9 @@ SETTLED = """() => {
     && /Loading/.test(el.textContent));
   return !spinning && !loading;
 }"""
+# Each chart's box: its height, and whether the placeholder and the canvas are both inside it.
+BOXES = """() => [...document.querySelectorAll('.canvas-box')].map((b) => [Math.round(b.getBoundingClientRect().height),
+  !!b.querySelector(':scope > .placeholder'), !!b.querySelector(':scope > canvas')])"""
 # Every line chart's x axis type and labels, and its y labels.
 AXES = """() => [...document.querySelectorAll('canvas')].map((c) => Chart.getChart(c))
   .filter((ch) => ch && ch.config.type === 'line')
@@ -58,7 +61,8 @@ def seed(app, warm):
         empty = Portfolio(owner=portfolio.owner, name="Empty", base_currency="USD")
         db.session.add(empty)
         db.session.commit()
-        note = db.session.scalars(db.select(Transaction).where(Transaction.portfolio_id == portfolio.id)).first()
+        note = db.session.scalars(db.select(Transaction).where(Transaction.portfolio_id == portfolio.id)
+                                  .order_by(Transaction.trade_date.desc())).first()
         note.note = "A long note about why this was bought, " * 8  # must not push Edit and Delete off screen
         db.session.commit()
         ids = {"portfolio": portfolio.id, "empty": empty.id, "transaction": note.id}
@@ -101,8 +105,11 @@ class Visit:
     def open(self, path, name):
         """Open a page, wait for it to settle, check what every page must pass, keep a screenshot."""
         self.page.goto(self.base + path, wait_until="domcontentloaded")
+        boxes = self.page.evaluate(BOXES)
         self.page.wait_for_function(SETTLED, timeout=SPINNER_DEADLINE_MS)
         where = f"{self.scenario} {name} ({self.viewport}, {self.scheme})"
+        assert all(placeholder and canvas for _, placeholder, canvas in boxes), f"{where}: {boxes}"
+        assert self.page.evaluate(BOXES) == boxes, f"{where}: a chart's box changed size when it was drawn"
         if self.viewport == "phone":
             width = self.page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
             assert width[0] <= width[1], f"{where}: scrolls sideways ({width[0]} px wide in {width[1]})"
@@ -196,3 +203,66 @@ def test_every_page_with_yahoo_unreachable(app_factory, browser, no_network):
         server.shutdown()
     for texts in seen.values():
         assert "no prices yet for 18 holdings" in texts and "$0.00" not in texts
+
+
+def fake_api(page, chart, performance=None):
+    """Answer the chart and performance APIs with these (status, body) pairs, as the server would."""
+    import json
+
+    def answer(route, status_and_body):
+        code, body = status_and_body
+        route.fulfill(status=code, content_type="application/json", body=json.dumps(body))
+
+    page.route("**/api/chart-data/**", lambda route: answer(route, chart))
+    if performance is not None:
+        page.route("**/api/portfolios/*/performance**", lambda route: answer(route, performance))
+
+
+WARMING = (202, {"status": "warming", "message": "Fetching prices: 3 of 20…", "last_price_date": None,
+                 "progress": {"ready": 3, "total": 20}})
+NO_RANGE = (200, {"status": "empty", "message": "No prices for this range yet: prices up to 30 Aug 2025.",
+                  "last_price_date": "2025-08-30", "dates": [], "value": [], "net_invested": [], "growth": {},
+                  "benchmarks": {}, "allocation": [], "errors": {}})
+
+
+def test_the_pages_say_what_the_chart_api_says(app_factory, browser):
+    app = app_factory(PRICE_SOURCE="demo", WTF_CSRF_ENABLED=True)
+    ids = seed(app, warm=True)
+    server = serve(app)
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        visit = Visit(browser, base, "phone", "light", "api")
+        visit.sign_in()
+        page = visit.page
+        fake_api(page, WARMING, WARMING)
+        page.goto(f"{base}/portfolios/{ids['portfolio']}", wait_until="domcontentloaded")
+        page.wait_for_function("document.querySelector('.placeholder[data-for=value] .msg').textContent"
+                               ".startsWith('Fetching prices: 3 of 20')", timeout=3000)  # the server's words
+        page.wait_for_function(SETTLED, timeout=SPINNER_DEADLINE_MS)  # still 202, but no spinner after 10 s
+        assert "Fetching prices: 3 of 20" in page.locator(".placeholder[data-for=value]").inner_text()
+        page.unroute("**/api/**")
+        fake_api(page, NO_RANGE)
+        page.click("button.range[data-range='1M']")
+        page.wait_for_function("document.querySelector('.placeholder[data-for=performance]').textContent"
+                               ".includes('prices up to 30 Aug 2025')", timeout=3000)
+        assert page.evaluate(SETTLED) and visit.errors == []
+
+        stats = {"total_return": 0.1, "annualized_return": None, "twr": 0.1, "mwr": 0.1, "volatility": 0.2,
+                 "max_drawdown": -0.05, "sharpe": 1.0, "beta": {"SPY": 1.1}, "correlation": {"SPY": 0.9},
+                 "note": None}
+        short = {**stats, "insufficient": True, "reason": "only 12 days of prices"}
+        perf = (200, {"status": "ready", "message": None, "errors": {}, "shadow": {},
+                      "table": {"portfolio": short, "benchmarks": {"SPY": stats, "QQQ": stats, "VTI": stats}}})
+        page.unroute("**/api/**")
+        fake_api(page, NO_RANGE, perf)
+        page.goto(f"{base}/portfolios/{ids['portfolio']}/compare", wait_until="domcontentloaded")
+        page.wait_for_function(SETTLED, timeout=SPINNER_DEADLINE_MS)
+        portfolio_cells = page.locator("#metrics td[data-col=Portfolio]").all_inner_texts()
+        assert portfolio_cells and all(c.strip().endswith("—") for c in portfolio_cells)  # no figures
+        assert "not enough price history" in page.locator("#compare-notes").inner_text()
+        assert "prices up to 30 Aug 2025" in page.locator(".placeholder[data-for=growth]").inner_text()
+        assert "No prices for SPY" in page.locator(".placeholder[data-for=shadow]").inner_text()
+        assert visit.errors == []
+        visit.close()
+    finally:
+        server.shutdown()

@@ -74,8 +74,12 @@ def describe(quotes, snapshot, now=None):
                           else "Yahoo Finance is unreachable, and no prices have been fetched yet")
         return words
     if missing:
-        words.kind = "wait"
-        words.headline = f"Prices for {len(missing)} of {len(quotes)} tickers are not in yet: they are being fetched"
+        failed = [quotes[t].message for t in missing if quotes[t].message]
+        words.kind = "warn" if failed else "wait"
+        words.headline = (f"Prices for {len(missing)} of {len(quotes)} tickers are not in yet: "
+                          + ("the last try failed" if failed else "they are being fetched"))
+        if failed:
+            words.details.insert(0, f"Last error: {failed[0]}")
     elif stale:
         words.kind = "warn"
         words.headline = f"{stale} of {len(quotes)} prices are overdue for a refresh"
