@@ -6,6 +6,7 @@ charts on a time axis whose labels are dates, none repeated. Screenshots of ever
 colour scheme go to test-artifacts/.
 """
 
+import json
 import re
 import threading
 from pathlib import Path
@@ -209,15 +210,22 @@ def test_every_page_with_yahoo_unreachable(app_factory, browser, no_network):
         assert "no prices yet for 18 holdings" in texts and "$0.00" not in texts
 
 
-def fake_api(page, chart, performance=None):
-    """Answer the chart and performance APIs with these (status, body) pairs, as the server would."""
-    import json
+def answer(route, status_and_body):
+    """Fulfil an intercepted request with a (status, body) pair, as the server would answer it."""
+    code, body = status_and_body
+    route.fulfill(status=code, content_type="application/json", body=json.dumps(body))
 
-    def answer(route, status_and_body):
-        code, body = status_and_body
-        route.fulfill(status=code, content_type="application/json", body=json.dumps(body))
 
-    page.route("**/api/chart-data/**", lambda route: answer(route, chart))
+def fake_api(page, chart, performance=None, held=None):
+    """Answer the chart and performance APIs with these pairs; with `held`, keep the first chart request there."""
+
+    def chart_route(route):
+        if held is not None and not held:
+            held.append(route)  # unanswered until the test fulfils it
+        else:
+            answer(route, chart)
+
+    page.route("**/api/chart-data/**", chart_route)
     if performance is not None:
         page.route("**/api/portfolios/*/performance**", lambda route: answer(route, performance))
 
@@ -238,15 +246,25 @@ def test_the_pages_say_what_the_chart_api_says(app_factory, browser):
         visit = Visit(browser, base, "phone", "light", "api")
         visit.sign_in()
         page = visit.page
-        fake_api(page, WARMING, WARMING)
+        held = []
+        fake_api(page, WARMING, held=held)
         page.goto(f"{base}/portfolios/{ids['portfolio']}", wait_until="domcontentloaded")
+        page.wait_for_function(SETTLED, timeout=SPINNER_DEADLINE_MS)  # no answer at all: a sentence by 10 s
+        assert "still on their way" in page.locator(".placeholder[data-for=value]").inner_text()
+        answer(held[0], WARMING)  # a 202 after the deadline brings the words, and no spinner back
         page.wait_for_function("document.querySelector('.placeholder[data-for=value] .msg').textContent"
+                               ".startsWith('Fetching prices: 3 of 20')", timeout=3000)
+        assert page.evaluate(SETTLED)
+        page.unroute("**/api/**")
+        fake_api(page, WARMING, WARMING)
+        page.goto(f"{base}/portfolios/{ids['portfolio']}/compare", wait_until="domcontentloaded")
+        page.wait_for_function("document.querySelector('.placeholder[data-for=growth] .msg').textContent"
                                ".startsWith('Fetching prices: 3 of 20')", timeout=3000)  # the server's words
-        page.wait_for_function(SETTLED, timeout=SPINNER_DEADLINE_MS)  # still 202, but no spinner after 10 s
-        assert "Fetching prices: 3 of 20" in page.locator(".placeholder[data-for=value]").inner_text()
+        assert "Fetching prices: 3 of 20" in page.locator("#compare-status").inner_text()
         page.unroute("**/api/**")
         fake_api(page, NO_RANGE)
-        page.click("button.range[data-range='1M']")
+        page.goto(f"{base}/portfolios/{ids['portfolio']}", wait_until="domcontentloaded")
+        page.wait_for_function(SETTLED, timeout=SPINNER_DEADLINE_MS)
         page.wait_for_function("document.querySelector('.placeholder[data-for=performance]').textContent"
                                ".includes('prices up to 30 Aug 2025')", timeout=3000)
         assert page.evaluate(SETTLED) and visit.errors == []

@@ -196,6 +196,8 @@ def test_transactions_filter_by_ticker_type_and_dates(app, client, signed_in):
     assert len(bad.select(".filters .error")) == 2 and len(rows(bad)) == 50  # bad filters: said, and left out
     backwards = soup(client.get(f"{url}?start=2024-03-01&end=2024-02-01"))
     assert "The end comes before the start." in backwards.select_one(".filters .error").get_text()
+    odd = soup(client.get(f"{url}?portfolio_id=999&_external=1&page=2"))  # other keys are not filters
+    assert f"/portfolios/{portfolio.id}/transactions?page=3" in odd.select_one('.pager a[rel="next"]')["href"]
     none = soup(client.get(f"{url}?ticker=ZZZZ"))
     assert "No transactions match these filters" in none.get_text()
 

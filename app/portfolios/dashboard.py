@@ -17,6 +17,7 @@ NO_PRICE_YET = "no price yet"
 UNKNOWN_TICKER = "unknown ticker"
 UNREACHABLE = "Yahoo unreachable"
 LAST_TRY_FAILED = "last try failed"
+OUTAGE_STATES = ("open", "half-open")  # the breaker has stopped asking Yahoo, or lets one trial through
 
 
 @dataclass
@@ -80,6 +81,11 @@ class Dashboard:
     def holdings(self):
         """How many open holdings the portfolio has."""
         return len(self.rows)
+
+    @property
+    def unreachable(self):
+        """Whether the breaker says Yahoo is down."""
+        return self.breaker in OUTAGE_STATES
 
     @property
     def complete(self):
@@ -158,9 +164,9 @@ def age_label(quote, now):
 
 
 def breaker_info(price_service):
-    """(state, since): the breaker's state and, unless it is closed, when it last changed (ISO, UTC)."""
+    """(state, since): the breaker's state and, while it is open, when it last changed (ISO, UTC)."""
     state = price_service.breaker_state()
-    if state == "closed":
+    if state not in OUTAGE_STATES:
         return state, None
     return state, (price_service.stats.get("breaker") or {}).get("changed_at")
 
@@ -289,7 +295,7 @@ def missing_reason(row, board):
     """Why a holding has no price, in words, and since when (ISO) where that is known."""
     if row.status == "unknown":
         return UNKNOWN_TICKER, None
-    if board.breaker != "closed":
+    if board.unreachable:
         return UNREACHABLE, board.breaker_since
     if row.message:
         return LAST_TRY_FAILED, None

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 
 from app.jobs import OPEN_INTERVAL
+from app.portfolios.dashboard import OUTAGE_STATES
 from app.prices import market
 from app.prices.breaker import RESET_TIMEOUT
 
@@ -65,7 +66,7 @@ def describe(quotes, snapshot, now=None):
     if not quotes:
         words.headline = "No holdings yet, so there are no prices to keep"
         return words
-    if breaker.get("state") not in (None, "closed"):
+    if breaker.get("state") in OUTAGE_STATES:
         words.kind, words.since = "warn", iso_utc(breaker.get("changed_at"))
         if words.since:  # the breaker lets one trial through once its cooldown is over
             retry = datetime.fromisoformat(words.since).replace(tzinfo=None) + timedelta(seconds=RESET_TIMEOUT)

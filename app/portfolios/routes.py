@@ -124,7 +124,7 @@ def transactions(portfolio_id):
     filters = TransactionFilterForm(request.args)
     listing = service.transactions_page(portfolio.id, page=request.args.get("page", 1, type=int),
                                         **filters.criteria())
-    kept = {k: v for k, v in request.args.items() if k != "page" and v}
+    kept = {k: request.args[k] for k in ("ticker", "type", "start", "end") if request.args.get(k)}
     return render_template("portfolios/transactions.html", portfolio=portfolio, listing=listing, filters=filters,
                            kept=kept)
 

@@ -54,6 +54,7 @@
 
   // The metrics table's own waiting line: a spinner at first, a sentence once there is news or the deadline passes.
   function tableMessage(text, waiting) {
+    waiting = waiting && !boxes.expired;
     var body = document.querySelector("#metrics tbody");
     var cols = document.querySelectorAll("#metrics thead th").length;
     body.innerHTML = "<tr class='waiting'><td colspan='" + cols + "' class='muted'>" +
@@ -240,14 +241,12 @@
   }
 
   // The table's spinner keeps the same promise as the charts': a sentence by the deadline.
-  function tableDeadline() {
-    setTimeout(function () {
-      var waiting = document.querySelector("#metrics tr.waiting");
-      if (waiting && waiting.querySelector(".spinner")) {
-        tableMessage(boxes.latest || "Prices are still on their way; the figures appear by themselves once they arrive.", false);
-      }
-    }, F.DEADLINE_MS);
-  }
+  boxes.onExpire = function () {
+    var waiting = document.querySelector("#metrics tr.waiting");
+    if (waiting && waiting.querySelector(".spinner")) {
+      tableMessage(boxes.latest || "Prices are still on their way; the figures appear by themselves once they arrive.", false);
+    }
+  };
 
   // A tap (or Enter) on "?" opens the explanation under the name; hovering shows it as a tooltip.
   root.addEventListener("click", function (event) {
@@ -265,7 +264,6 @@
       state.range = button.dataset.range;
       state.attempt = 0;
       boxes.startDeadline();
-      tableDeadline();
       load();
     });
   });
@@ -273,6 +271,5 @@
     if (state.chart && state.perf && state.perf.table) { growth(state.chart); shadow(); }
   });
   boxes.startDeadline();
-  tableDeadline();
   load();
 }());

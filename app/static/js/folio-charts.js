@@ -10,6 +10,7 @@
   };
   // A spinner ends in a chart or a sentence by then (the page promises 10 s; this leaves a margin).
   var DEADLINE_MS = 8000;
+  var STILL_WAITING = "Prices are still on their way; the chart appears by itself once they arrive.";
   var scheme = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
 
   function dark() { return !!(scheme && scheme.matches); }
@@ -152,6 +153,7 @@
     this.root = root;
     this.timer = null;
     this.latest = null;
+    this.expired = false;  // past the deadline: waiting is said in words, never with a spinner again
   }
 
   Placeholders.prototype.box = function (name) {
@@ -163,8 +165,8 @@
     if (!box) { return; }
     box.hidden = false;
     box.classList.remove("error");
-    box.querySelector(".spinner").hidden = false;
-    box.querySelector(".msg").textContent = text || "Loading chart…";
+    box.querySelector(".spinner").hidden = this.expired;
+    box.querySelector(".msg").textContent = text || (this.expired ? STILL_WAITING : "Loading chart…");
   };
 
   Placeholders.prototype.say = function (name, text, isError) {
@@ -185,14 +187,16 @@
   Placeholders.prototype.startDeadline = function () {
     var self = this;
     clearTimeout(self.timer);
+    self.expired = false;
     self.timer = setTimeout(function () {
+      self.expired = true;
       self.root.querySelectorAll(".placeholder:not([hidden])").forEach(function (box) {
         if (!box.querySelector(".spinner").hidden) {
           box.querySelector(".spinner").hidden = true;
-          box.querySelector(".msg").textContent = self.latest ||
-            "Prices are still on their way; the chart appears by itself once they arrive.";
+          box.querySelector(".msg").textContent = self.latest || STILL_WAITING;
         }
       });
+      if (self.onExpire) { self.onExpire(); }
     }, DEADLINE_MS);
   };
 
