@@ -58,11 +58,23 @@ def engine_options(raw_url):
     return options
 
 
+# A Redis that does not answer within this is away: the page goes on without it (seconds).
+REDIS_TIMEOUT = 0.5
+
+
+def redis_options(redis_url):
+    """Client options for Redis: short timeouts, and Heroku's self-signed certificate on `rediss://`."""
+    options = {"socket_timeout": REDIS_TIMEOUT, "socket_connect_timeout": REDIS_TIMEOUT}
+    if redis_url.startswith("rediss://"):
+        options["ssl_cert_reqs"] = None
+    return options
+
+
 def cache_settings(redis_url, cache_dir):
     """Pick the flask-caching backend: Redis when there is one, else a file cache all local workers share."""
     if redis_url:
-        options = {"ssl_cert_reqs": None} if redis_url.startswith("rediss://") else {}
-        return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url, "CACHE_OPTIONS": options}
+        return {"CACHE_TYPE": "app.extensions.GuardedRedisCache", "CACHE_REDIS_URL": redis_url,
+                "CACHE_OPTIONS": redis_options(redis_url)}
     return {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(cache_dir), "CACHE_THRESHOLD": 20000}
 
 
@@ -102,14 +114,15 @@ def from_env(environ=None):
         "WTF_CSRF_TIME_LIMIT": None,
         "BENCHMARKS": env_list(environ, "BENCHMARKS", "SPY,QQQ,VTI"),
         "PRICE_SOURCE": environ.get("PRICE_SOURCE", "yahoo").strip().lower(),
-        "PRICE_CHUNK_SIZE": int(environ.get("PRICE_CHUNK_SIZE", 25)),
-        "PRICE_MAX_WORKERS": int(environ.get("PRICE_MAX_WORKERS", 4)),
-        "PRICE_THREADS_PER_CHUNK": int(environ.get("PRICE_THREADS_PER_CHUNK", 4)),
+        "PRICE_CHUNK_SIZE": int(environ.get("PRICE_CHUNK_SIZE", 10)),
+        "PRICE_MAX_WORKERS": int(environ.get("PRICE_MAX_WORKERS", 8)),
+        "PRICE_MAX_REQUESTS_PER_MINUTE": int(environ.get("PRICE_MAX_REQUESTS_PER_MINUTE", 300)),
+        "PRICE_RATE_LIMIT_PAUSE": float(environ.get("PRICE_RATE_LIMIT_PAUSE", 30)),
         "PRICE_TIMEOUT": float(environ.get("PRICE_TIMEOUT", 10)),
         "QUOTE_TTL_OPEN": int(environ.get("QUOTE_TTL_OPEN", 60)),
         "QUOTE_STALE_GRACE": int(environ.get("QUOTE_STALE_GRACE", 600)),
         "YF_CACHE_DIR": environ.get("YF_CACHE_DIR", str(INSTANCE_DIR / "yfinance-cache")),
-        "CHART_FETCH_BUDGET": float(environ.get("CHART_FETCH_BUDGET", 5)),
+        "CHART_COLD_COMPUTATIONS": int(environ.get("CHART_COLD_COMPUTATIONS", 2)),
         "SCHEDULER_ENABLED": env_bool(environ, "SCHEDULER_ENABLED", True),
         "RISK_FREE_RATE": float(environ.get("RISK_FREE_RATE", 0)),
         "LOG_LEVEL": environ.get("LOG_LEVEL", "INFO").upper(),

@@ -1,15 +1,21 @@
 """Flask extensions, made unbound here and bound in `create_app`."""
 
+import logging
 import sqlite3
+import time
 
 from flask_caching import Cache
+from flask_caching.backends.rediscache import RedisCache
 from flask_compress import Compress
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from redis.exceptions import RedisError
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
+
+log = logging.getLogger(__name__)
 
 # Named constraints so that Alembic can drop them on every database, SQLite included.
 NAMING_CONVENTION = {
@@ -35,3 +41,64 @@ def enforce_sqlite_foreign_keys(dbapi_connection, connection_record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+class GuardedRedisCache(RedisCache):
+    """Flask-Caching's RedisCache where Redis being away or slow is a miss, never an error for the page.
+
+    Chosen by `CACHE_TYPE = "app.extensions.GuardedRedisCache"`; each failure is logged at most once
+    every WARN_EVERY seconds, so an outage does not flood the logs.
+    """
+
+    WARN_EVERY = 60.0
+    _warned_at = 0.0
+    _missed = 0
+
+    def _guard(self, method, default, *args, **kwargs):
+        try:
+            return getattr(super(), method)(*args, **kwargs)
+        except (RedisError, OSError) as exc:
+            self._warn(method, exc)
+            return default() if callable(default) else default
+
+    def _warn(self, method, exc):
+        now = time.monotonic()
+        cls = type(self)
+        cls._missed += 1
+        if now - cls._warned_at >= self.WARN_EVERY:
+            log.warning("cache unavailable (%s: %s), %d calls answered as misses; pages read the database",
+                        method, exc, cls._missed)
+            cls._warned_at, cls._missed = now, 0
+
+    def get(self, key):
+        return self._guard("get", None, key)
+
+    def get_many(self, *keys):
+        return self._guard("get_many", lambda: [None] * len(keys), *keys)
+
+    def has(self, key):
+        return self._guard("has", False, key)
+
+    def set(self, key, value, timeout=None):
+        return self._guard("set", False, key, value, timeout)
+
+    def add(self, key, value, timeout=None):
+        return self._guard("add", False, key, value, timeout)
+
+    def set_many(self, mapping, timeout=None):
+        return self._guard("set_many", list, mapping, timeout)
+
+    def delete(self, key):
+        return self._guard("delete", False, key)
+
+    def delete_many(self, *keys):
+        return self._guard("delete_many", list, *keys)
+
+    def inc(self, key, delta=1):
+        return self._guard("inc", None, key, delta)
+
+    def dec(self, key, delta=1):
+        return self._guard("dec", None, key, delta)
+
+    def clear(self):
+        return self._guard("clear", False)

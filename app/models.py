@@ -124,7 +124,20 @@ class Security(db.Model):
     unknown_since: Mapped[datetime | None]
     # The earliest day we have asked Yahoo for: bars before it were never requested, after it they are complete.
     history_from: Mapped[date | None]
+    bars_until: Mapped[date | None]  # the newest stored bar
+    fetched_at: Mapped[datetime | None]  # the last answer from the source with prices in it
+    # Counts the changes to its stored bars and events: the price part of every cached computation's key.
+    prices_version: Mapped[int] = mapped_column(default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class WantedTicker(db.Model):
+    """A ticker a page needs and the database lacks, waiting for the price runner (without Redis)."""
+
+    __tablename__ = "wanted_tickers"
+    ticker: Mapped[str] = mapped_column(String(32), primary_key=True)
+    start: Mapped[date]  # the earliest day wanted
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class PriceBar(db.Model):

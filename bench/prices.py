@@ -29,7 +29,6 @@ import yfinance as yf  # noqa: E402
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.prices import get_price_service  # noqa: E402
-from app.prices.breaker import forget_breakers  # noqa: E402
 from tests.yahoo_stub import Symbol, YahooStub  # noqa: E402
 
 SATURDAY = datetime(2026, 11, 21, 12, 0)  # markets closed: a second warm-up must find everything fresh
@@ -59,7 +58,7 @@ def cpu_seconds():
 def make_app(tmp):
     url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite3"
     app = create_app({"TESTING": True, "SCHEDULER_ENABLED": False, "CACHE_TYPE": "SimpleCache",
-                      "YF_CACHE_DIR": f"{tmp}/yf"},
+                      "YF_CACHE_DIR": f"{tmp}/yf", "PRICE_MAX_REQUESTS_PER_MINUTE": REQUESTS_PER_MINUTE},
                      environ={"SECRET_KEY": "bench", "DATABASE_URL": url,
                               **{k: v for k, v in os.environ.items() if k.startswith("PRICE_")}})
     with app.app_context():
@@ -68,11 +67,12 @@ def make_app(tmp):
     return app
 
 
+# The runner caps requests per minute to be polite to Yahoo; the benchmark measures the machinery without it.
+REQUESTS_PER_MINUTE = int(os.environ.get("PRICE_MAX_REQUESTS_PER_MINUTE", 0))
 TMP = tempfile.mkdtemp(prefix="bench-prices-")  # one folder: yfinance keeps its cache location for the process
 
 
 def bench_warm(size, delay):
-    forget_breakers()
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         app = make_app(TMP)
         tickers = names(size)
@@ -156,10 +156,12 @@ def main():
     import logging
 
     logging.disable(logging.WARNING)
-    print(f"simulated delay {args.delay * 1000:.0f} ms per request; one year of daily bars per ticker")
+    print(f"simulated delay {args.delay * 1000:.0f} ms per request; one year of daily bars per ticker; "
+          f"{os.environ.get('PRICE_MAX_WORKERS', 8)} requests in flight at most; "
+          f"cap {REQUESTS_PER_MINUTE or 'none'} requests/minute")
     walls = {size: bench_warm(size, args.delay) for size in map(int, args.sizes.split(","))}
     if args.floor:
-        concurrency = int(os.environ.get("PRICE_MAX_WORKERS", 4)) * int(os.environ.get("PRICE_THREADS_PER_CHUNK", 4))
+        concurrency = int(os.environ.get("PRICE_MAX_WORKERS", 8))
         bench_floor(args.floor, 1000 * args.delay / concurrency)
     if args.naive:
         naive = bench_naive(args.naive, args.delay)

@@ -1,6 +1,7 @@
 """Fixtures: app, client, runner, auth, and the database the suite runs on (SQLite or PostgreSQL)."""
 
 import os
+import tempfile
 import uuid
 
 # yfinance must use plain `requests`, which `responses` can stand in for.
@@ -17,11 +18,11 @@ from sqlalchemy.engine import make_url
 from app import create_app
 from app.extensions import db
 from app.models import Portfolio, Transaction, User
-from app.prices.breaker import forget_breakers
 from tests.parts import postgres_url
 from tests.yahoo_stub import YahooStub
 
 BACKEND = os.environ.get("TEST_DB", "sqlite")
+YF_CACHE_DIR = tempfile.mkdtemp(prefix="folio-yf-cache-")  # yfinance keeps its cache where it was first put
 PASSWORD = "correct-horse"
 
 
@@ -56,9 +57,11 @@ def make_config(tmp_path, **overrides):
         "SCHEDULER_ENABLED": False,
         "CACHE_TYPE": "SimpleCache",
         "PRICE_SOURCE": "yahoo",
-        "YF_CACHE_DIR": str(tmp_path / "yf-cache"),
+        "YF_CACHE_DIR": YF_CACHE_DIR,
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
+        "PRICE_MAX_REQUESTS_PER_MINUTE": 0,  # no spacing between the stand-in's answers (politeness tests set it)
+        "PRICE_RATE_LIMIT_PAUSE": 0,  # and no pause after its 429s
     }
     settings.update(overrides)
     return settings
@@ -169,14 +172,6 @@ def portfolio(owner):
     )
 
 
-@pytest.fixture(autouse=True)
-def fresh_breakers():
-    """Every test starts with a closed breaker of its own."""
-    forget_breakers()
-    yield
-    forget_breakers()
-
-
 @pytest.fixture
 def yahoo():
     """Yahoo stood in for at the HTTP level; any request it does not know fails the way a dead network does."""
@@ -189,3 +184,41 @@ def no_network():
     """Every HTTP request fails: Yahoo is unreachable."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         yield rsps
+
+
+def run_price_runner(app):
+    """Do what the price runner does on its next beat: fetch the tickers pages have asked for."""
+    from app.jobs import take_wanted
+    from app.prices import get_price_service
+
+    with app.app_context():
+        try:
+            return take_wanted(get_price_service(app))
+        finally:
+            db.session.remove()
+
+
+class RunnerThread:
+    """The price runner beating in a thread, as it does in a web worker: for tests with a live server."""
+
+    def __init__(self, app, beat=0.2):
+        import threading
+
+        from app.jobs import Runner
+
+        self.runner, self.beat, self.stopped = Runner(app), beat, threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self.stopped.is_set():
+            self.runner.safe_tick()
+            self.stopped.wait(self.beat)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopped.set()
+        self.thread.join(timeout=30)
+        self.runner.stop()

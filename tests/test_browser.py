@@ -6,6 +6,7 @@ charts on a time axis whose labels are dates, none repeated. Screenshots of ever
 colour scheme go to test-artifacts/.
 """
 
+import contextlib
 import json
 import re
 import threading
@@ -18,6 +19,7 @@ from app.extensions import db
 from app.models import Portfolio, Transaction
 from app.prices import get_price_service
 from app.sample import seed_sample
+from tests.conftest import RunnerThread
 from tests.parts import chromium_path
 
 pytestmark = [pytest.mark.once, pytest.mark.browser]
@@ -48,11 +50,16 @@ AXES = """() => [...document.querySelectorAll('canvas')].map((c) => Chart.getCha
                   y: ch.scales.y.ticks.map((t) => String(t.label)) }))"""
 
 
-def serve(app):
-    """Run the app on a free local port in a thread; return the server (shutdown() stops it)."""
+@contextlib.contextmanager
+def live(app):
+    """Serve the app on a free local port, with the price runner beating beside it as in a web worker."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    try:
+        with RunnerThread(app):  # the runner fetches what the pages ask for
+            yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
 
 
 def seed(app, warm):
@@ -167,11 +174,9 @@ def visit_everything(browser, base, ids, scenario, every_page=True):
 
 
 def test_every_page_with_demo_prices(app_factory, browser):
-    app = app_factory(PRICE_SOURCE="demo", WTF_CSRF_ENABLED=True, CHART_FETCH_BUDGET=5)
+    app = app_factory(PRICE_SOURCE="demo", WTF_CSRF_ENABLED=True)
     ids = seed(app, warm=True)
-    server = serve(app)
-    base = f"http://127.0.0.1:{server.server_port}"
-    try:
+    with live(app) as base:
         seen = visit_everything(browser, base, ids, "demo")
         visit = Visit(browser, base, "desktop", "light", "demo")
         visit.sign_in()
@@ -191,21 +196,16 @@ def test_every_page_with_demo_prices(app_factory, browser):
         page.locator("#metrics button.tip").first.click()
         assert page.locator("#metrics .explain").first.is_visible()
         visit.close()
-    finally:
-        server.shutdown()
     for texts in seen.values():
         texts = texts.lower()  # the labels are upper case on screen
         assert "unrealized gain" in texts and "total return" in texts and "—" not in texts
 
 
 def test_every_page_with_yahoo_unreachable(app_factory, browser, no_network):
-    app = app_factory(PRICE_SOURCE="yahoo", WTF_CSRF_ENABLED=True, CHART_FETCH_BUDGET=2)
+    app = app_factory(PRICE_SOURCE="yahoo", WTF_CSRF_ENABLED=True)
     ids = seed(app, warm=False)
-    server = serve(app)
-    try:
-        seen = visit_everything(browser, f"http://127.0.0.1:{server.server_port}", ids, "missing", every_page=False)
-    finally:
-        server.shutdown()
+    with live(app) as base:
+        seen = visit_everything(browser, base, ids, "missing", every_page=False)
     for texts in seen.values():
         assert "no prices yet for 18 holdings" in texts and "$0.00" not in texts
 
@@ -240,9 +240,7 @@ NO_RANGE = (200, {"status": "empty", "message": "No prices for this range yet: p
 def test_the_pages_say_what_the_chart_api_says(app_factory, browser):
     app = app_factory(PRICE_SOURCE="demo", WTF_CSRF_ENABLED=True)
     ids = seed(app, warm=True)
-    server = serve(app)
-    base = f"http://127.0.0.1:{server.server_port}"
-    try:
+    with live(app) as base:
         visit = Visit(browser, base, "phone", "light", "api")
         visit.sign_in()
         page = visit.page
@@ -286,5 +284,3 @@ def test_the_pages_say_what_the_chart_api_says(app_factory, browser):
         assert "No prices for SPY" in page.locator(".placeholder[data-for=shadow]").inner_text()
         assert visit.errors == []
         visit.close()
-    finally:
-        server.shutdown()

@@ -43,8 +43,9 @@ def test_production_cookies_are_secure_httponly_samesite():
 
 def test_heroku_rediss_url_accepts_self_signed_certificate():
     settings = config.from_env({"SECRET_KEY": "x", "REDIS_URL": "rediss://:pw@ec2.example.com:6380"})
-    assert settings["CACHE_TYPE"] == "RedisCache"
-    assert settings["CACHE_OPTIONS"] == {"ssl_cert_reqs": None}
+    assert settings["CACHE_TYPE"] == "app.extensions.GuardedRedisCache"
+    assert settings["CACHE_OPTIONS"]["ssl_cert_reqs"] is None
+    assert settings["CACHE_OPTIONS"]["socket_timeout"] <= 0.5  # a stalled Redis must not hold a page
 
 
 def test_without_redis_the_cache_is_shared_by_files():

@@ -9,7 +9,7 @@ from sqlalchemy import event
 
 from app.extensions import cache, db
 from app.prices import get_price_service
-from tests.conftest import make_portfolio, make_user
+from tests.conftest import make_portfolio, make_user, run_price_runner
 from tests.yahoo_stub import Symbol
 
 EVENING = datetime(2026, 11, 17, 23, 0)  # Tuesday, after the close
@@ -69,10 +69,10 @@ def test_dashboard_reads_holdings_in_a_fixed_number_of_queries(app, client, sign
 @pytest.fixture
 def priced(app, signed_in, yahoo):
     """A portfolio of AAPL and MSFT since March 2025 with prices stored, compared against SPY."""
-    yahoo.add(Symbol("AAPL"), Symbol("MSFT"), Symbol("SPY"), Symbol("QQQ", first_day=date(2026, 6, 1)))
+    yahoo.add(Symbol("AAPL"), Symbol("MSFT"), Symbol("SPY"), Symbol("QQQ", first_day=date(2026, 6, 1)), Symbol("VTI"))
     portfolio = make_portfolio(signed_in, trades=trades_for(["AAPL", "MSFT"]))
     with time_machine.travel(EVENING, tick=False):
-        get_price_service(app).warm(["AAPL", "MSFT", "SPY", "QQQ"], start=date(2025, 3, 3))
+        get_price_service(app).warm(["AAPL", "MSFT", "SPY", "QQQ", "VTI"], start=date(2025, 3, 3))
     return portfolio
 
 
@@ -115,7 +115,9 @@ def test_unknown_range_is_a_clear_400(client, priced):
 
 
 @time_machine.travel(EVENING, tick=False)
-def test_unknown_benchmark_is_an_error_for_that_line_only(client, priced):
+def test_unknown_benchmark_is_an_error_for_that_line_only(app, client, priced):
+    assert chart(client, priced, range="1Y", benchmarks="SPY,NOPE").status_code == 202  # NOPE was never asked for
+    run_price_runner(app)
     data = chart(client, priced, range="1Y", benchmarks="SPY,NOPE").get_json()
     assert "SPY" in data["growth"] and "NOPE" not in data["growth"]
     assert "does not know" in data["errors"]["NOPE"]
@@ -145,43 +147,48 @@ def test_chart_data_is_compressed(client, priced):
     assert resp.headers["Content-Encoding"] == "gzip"
 
 
-def test_chart_data_warming_answers_202_with_progress(app_factory, yahoo):
-    app = app_factory(CHART_FETCH_BUDGET=0.2)
-    yahoo.add(Symbol("AAPL"), Symbol("SPY"))
-    yahoo.delay = 1.0
-    client = app.test_client()
-    with app.app_context():
-        portfolio = make_portfolio(make_user(), trades=trades_for(["AAPL"]))
-        client.post("/login", data={"email": "owner@example.com", "password": "correct-horse"})
-        with time_machine.travel(EVENING, tick=True):
-            resp = chart(client, portfolio, range="1Y", benchmarks="SPY")
-            assert resp.status_code == 202
-            data = resp.get_json()
-            assert data["status"] == "warming" and data["progress"]["total"] == 2
-            assert data["progress"]["ready"] < 2
-            service = get_price_service(app)
-            service.warm_in_background(["AAPL", "SPY"]).result(timeout=10)  # joins the fetch under way
-            resp = chart(client, portfolio, range="1Y", benchmarks="SPY")
-            assert resp.status_code == 200 and resp.get_json()["status"] == "ready"
+@time_machine.travel(EVENING, tick=False)
+def test_missing_prices_are_asked_of_the_runner_never_fetched_by_the_page(app, client, signed_in, yahoo):
+    yahoo.add(Symbol("AAPL"), Symbol("MSFT"), Symbol("SPY"))
+    portfolio = make_portfolio(signed_in, trades=trades_for(["AAPL", "MSFT"]))
+    get_price_service(app).warm(["AAPL"], start=date(2025, 3, 3))  # AAPL is there already
+    before = yahoo.chart_requests
+    resp = chart(client, portfolio, range="1Y", benchmarks="SPY")
+    assert resp.status_code == 202 and yahoo.chart_requests == before  # the web process asked Yahoo nothing
+    data = resp.get_json()
+    assert data["status"] == "warming" and data["progress"] == {"ready": 1, "total": 3}
+    assert "1 of 3" in data["message"]
+    assert get_price_service(app).wanted.peek() == {"MSFT": date(2025, 3, 3), "SPY": date(2025, 3, 3)}
+    assert client.get(f"/portfolios/{portfolio.id}").status_code == 200 and yahoo.chart_requests == before
+    report = run_price_runner(app)
+    assert sorted(report.fetched) == ["MSFT", "SPY"] and get_price_service(app).wanted.peek() == {}
+    resp = chart(client, portfolio, range="1Y", benchmarks="SPY")
+    assert resp.status_code == 200 and resp.get_json()["status"] == "ready" and resp.get_json()["message"] is None
+    assert len(yahoo.requests_for("MSFT")) == 1
 
 
 @time_machine.travel(EVENING, tick=False)
-def test_chart_data_stale_while_the_breaker_is_open(app, client, priced, yahoo):
-    get_price_service(app).source.breaker.open()
-    yahoo.failures["*"] = "500"  # and Yahoo is still down when the cooldown ends
-    with time_machine.travel(EVENING + timedelta(seconds=30), tick=False):
-        before = yahoo.chart_requests
-        data = chart(client, priced, range="1Y", benchmarks="SPY").get_json()
-        assert data["status"] == "stale" and len(data["value"]) > 200
-        assert yahoo.chart_requests == before  # open: no request at all
-    with time_machine.travel(EVENING + timedelta(days=1), tick=False):
-        before = yahoo.chart_requests
-        data = chart(client, priced, range="1Y", benchmarks="SPY").get_json()
-        assert data["status"] == "stale" and len(data["value"]) > 200
-        assert yahoo.chart_requests - before <= 6  # one trial chunk (yfinance retries a 5xx once): open again
-        assert get_price_service(app).breaker_state() == "open"
-        page = client.get(f"/portfolios/{priced.id}").data.decode()
-        assert "Yahoo Finance has been unreachable" in page and "stale since" in page
+def test_while_yahoo_is_down_the_charts_say_so_and_draw_what_is_stored(app, client, priced, yahoo):
+    yahoo.failures["*"] = "500"
+    service = get_price_service(app)
+    before = yahoo.chart_requests
+    for _ in range(5):  # the runner's warm-ups fail until the breaker opens
+        service.warm(["AAPL", "MSFT"], force=True)
+    assert service.breaker_state() == "open"
+    after_runner = yahoo.chart_requests
+    assert after_runner > before
+    data = chart(client, priced, range="1Y", benchmarks="SPY").get_json()
+    assert data["status"] == "unavailable" and len(data["value"]) > 200
+    assert "Yahoo Finance is not answering" in data["message"] and "next try" in data["message"]
+    assert "Showing prices up to 17 Nov 2026" in data["message"] and data["retry_at"]
+    page = client.get(f"/portfolios/{priced.id}").data.decode()
+    assert "Yahoo Finance has been unreachable" in page
+    assert yahoo.chart_requests == after_runner  # pages never ask
+    with time_machine.travel(EVENING + timedelta(minutes=2), tick=False):
+        assert chart(client, priced, range="1Y", benchmarks="SPY").get_json()["status"] == "unavailable"
+        assert service.breaker_state() == "half-open"  # the cooldown is over: the runner's next call is the trial
+        service.warm(["AAPL"], force=True)
+        assert service.breaker_state() == "open"  # still down
 
 
 @time_machine.travel(EVENING, tick=False)
@@ -208,7 +215,9 @@ def test_api_answers_401_json_when_signed_out(client, app):
 
 
 @time_machine.travel(EVENING, tick=False)
-def test_performance_table_and_shadow_etf(client, priced):
+def test_performance_table_and_shadow_etf(app, client, priced):
+    client.get(f"/api/portfolios/{priced.id}/performance?range=1Y&benchmarks=SPY,NOPE")
+    run_price_runner(app)
     data = client.get(f"/api/portfolios/{priced.id}/performance?range=1Y&benchmarks=SPY,NOPE").get_json()
     table = data["table"]
     assert set(table["benchmarks"]) == {"SPY"} and "NOPE" in data["errors"]
@@ -250,6 +259,8 @@ def test_bought_in_another_currency_converts_cost_at_that_rate(app, client, sign
 
     Transaction.query.update({"currency": "GBP"})  # paid 10 × £100 for a dollar stock
     db.session.commit()
+    assert chart(client, portfolio, range="1Y", benchmarks="SPY").status_code == 202
+    run_price_runner(app)
     resp = chart(client, portfolio, range="1Y", benchmarks="SPY")
     assert resp.status_code == 200 and resp.get_json()["status"] in ("ready", "stale")
     holdings = client.get(f"/api/portfolios/{portfolio.id}/holdings").get_json()
@@ -259,17 +270,21 @@ def test_bought_in_another_currency_converts_cost_at_that_rate(app, client, sign
 
 @time_machine.travel(EVENING, tick=False)
 @pytest.mark.parametrize("base", ["USD", "EUR"])
-def test_yahoo_down_from_the_start_is_stale_not_a_500(app, client, signed_in, yahoo, base):
+def test_yahoo_down_from_the_start_is_never_a_500(app, client, signed_in, yahoo, base):
     yahoo.failures["*"] = "connection"
     portfolio = make_portfolio(signed_in, trades=trades_for(["AAPL", "VOD.L"]))
     portfolio.base_currency = base
     db.session.commit()
-    for path in (f"/api/chart-data/{portfolio.id}?range=1Y&benchmarks=SPY",
-                 f"/api/portfolios/{portfolio.id}/performance?range=1Y&benchmarks=SPY",
-                 f"/portfolios/{portfolio.id}", f"/api/portfolios/{portfolio.id}/holdings"):
-        resp = client.get(path)
-        assert resp.status_code == 200, path
-    assert chart(client, portfolio, range="1Y", benchmarks="SPY").get_json()["status"] == "stale"
+    paths = (f"/api/chart-data/{portfolio.id}?range=1Y&benchmarks=SPY",
+             f"/api/portfolios/{portfolio.id}/performance?range=1Y&benchmarks=SPY",
+             f"/portfolios/{portfolio.id}", f"/api/portfolios/{portfolio.id}/holdings")
+    for _ in range(5):  # until the runner's breaker opens, the tickers stay wanted and the charts wait
+        assert [client.get(path).status_code for path in paths] == [202, 202, 200, 200]
+        run_price_runner(app)
+    assert set(get_price_service(app).wanted.peek()) >= {"AAPL", "VOD.L", "SPY"}  # still wanted, not dropped
+    assert [client.get(path).status_code for path in paths] == [200, 200, 200, 200]
+    data = chart(client, portfolio, range="1Y", benchmarks="SPY").get_json()
+    assert data["status"] == "unavailable" and "not answering" in data["message"]
 
 
 @time_machine.travel(EVENING, tick=False)

@@ -1,4 +1,4 @@
-"""The bar upsert: multi-row statements, dates converted once, older fetches never overwrite newer ones."""
+"""The bar upsert: every bar lands, older fetches never overwrite newer ones, and it says which tickers changed."""
 
 from datetime import date, datetime, timedelta
 
@@ -24,11 +24,11 @@ def stored(ticker):
     return rows.all()
 
 
-@pytest.mark.parametrize("days", [1, 7, 512, 1300])  # one row, a power of two short, a full batch, batches and rest
+@pytest.mark.parametrize("days", [1, 7, 1300])
 def test_every_bar_lands_with_its_values(app, days):
     fetched = datetime(2026, 11, 20, 22, 0)
     rows = store.bar_rows("ABC", frame(days, 10.0 + pd.Series(range(days), dtype="float64").to_numpy()), fetched)
-    assert store.upsert_bars(rows) == days
+    assert store.upsert_bars(rows) == {"ABC"}
     db.session.commit()
     bars = stored("ABC")
     assert len(bars) == days
@@ -105,13 +105,32 @@ def test_awkward_values_come_back_exactly(app):
     closes = [0.1 + 0.2, 1e-7, 123456789.123456789, 2.0 / 3.0]
     rows = [(odd, FIRST + timedelta(days=i), close, close / 3, None if i == 1 else 10 ** 12 + i, fetched)
             for i, close in enumerate(closes)]
-    assert store.upsert_bars(rows) == len(rows)
+    assert store.upsert_bars(rows) == {odd}
     db.session.commit()
     assert [tuple(row) for row in stored(odd)] == [(day, close, adj, volume, when)
                                                    for _, day, close, adj, volume, when in rows]
 
 
-def test_postgres_array_literals_quote_and_escape():
-    rows = [('X"Y\\Z', date(2026, 1, 2), 0.1, 1e-7, None, datetime(2026, 1, 2, 3, 4, 5, 6))]
-    assert store.pg_array_literals(rows) == ('{"X\\"Y\\\\Z"}', "{2026-01-02}", "{0.1}", "{1e-07}", "{NULL}",
-                                             "{2026-01-02T03:04:05.000006}")
+def test_the_same_prices_again_change_nothing_and_a_corrected_bar_does(app):
+    first = datetime(2026, 11, 20, 22, 0)
+    both = store.bar_rows("ABC", frame(10, 20.0), first) + store.bar_rows("XYZ", frame(10, 5.0), first)
+    assert store.upsert_bars(both) == {"ABC", "XYZ"}
+    db.session.commit()
+    later = first + timedelta(minutes=5)
+    assert store.upsert_bars(store.bar_rows("ABC", frame(10, 20.0), later)) == set()  # a re-fetch of the same bars
+    db.session.commit()
+    assert {row.fetched_at for row in stored("ABC")} == {first}  # untouched: the cached charts stay valid
+    corrected = frame(10, 20.0)
+    corrected.iloc[-1, 0] = 20.5  # Yahoo corrected the last close
+    assert store.upsert_bars(store.bar_rows("ABC", corrected, later) + store.bar_rows("XYZ", frame(10, 5.0), later)) \
+        == {"ABC"}
+    db.session.commit()
+    assert [row.close for row in stored("ABC")][-2:] == [20.0, 20.5]
+    assert store.upsert_bars(store.bar_rows("ABC", frame(11, 20.0), later)) == {"ABC"}  # a new day, and the old value
+
+
+def test_changed_events_are_told_apart_from_the_same_events_again(app):
+    day = date(2024, 6, 10)
+    assert store.upsert_actions("ABC", [(day, 10.0)], [(day, 0.25)]) is True
+    assert store.upsert_actions("ABC", [(day, 10.0)], [(day, 0.25)]) is False
+    assert store.upsert_actions("ABC", [], [(day, 0.26)]) is True

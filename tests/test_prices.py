@@ -20,7 +20,7 @@ TUESDAY_EVENING = datetime(2026, 11, 17, 23, 0)
 
 @pytest.fixture
 def service(app_factory):
-    app = app_factory(PRICE_CHUNK_SIZE=5, PRICE_MAX_WORKERS=3, PRICE_THREADS_PER_CHUNK=2, PRICE_TIMEOUT=2,
+    app = app_factory(PRICE_CHUNK_SIZE=5, PRICE_MAX_WORKERS=3, PRICE_TIMEOUT=2,
                       BREAKER_FAIL_MAX=3, BREAKER_RESET_TIMEOUT=60)
     with app.app_context():
         yield get_price_service(app)
@@ -54,7 +54,7 @@ def test_warm_many_tickers_over_several_chunks(service, yahoo):
 @time_machine.travel(TUESDAY_EVENING, tick=False)
 def test_chunks_are_in_flight_at_once_through_a_closed_breaker(app_factory, yahoo):
     # pybreaker's call() holds the breaker's lock while the call runs: chunks would go one at a time.
-    app = app_factory(PRICE_CHUNK_SIZE=1, PRICE_MAX_WORKERS=3, PRICE_THREADS_PER_CHUNK=1)
+    app = app_factory(PRICE_CHUNK_SIZE=1, PRICE_MAX_WORKERS=3)
     names = tickers(3)
     yahoo.add(*(Symbol(n) for n in names))
     meeting = threading.Barrier(3, timeout=10)
@@ -234,18 +234,19 @@ def test_cached_quotes_never_touch_the_network(service, no_network):
 
 
 @time_machine.travel(TUESDAY_EVENING, tick=False)
-def test_history_reads_the_database_and_fetches_only_what_is_missing(service, yahoo):
+def test_missing_history_is_what_was_never_fetched_that_far_back(service, yahoo):
     yahoo.add(Symbol("AAPL"), Symbol("SPY"))
     service.warm(["AAPL"], start=date(2026, 1, 2))
-    before = len(yahoo.requests_for("AAPL"))
-    history = service.history(["AAPL", "SPY"], date(2026, 3, 2), date(2026, 11, 17))
-    assert len(yahoo.requests_for("AAPL")) == before  # already covered and fresh
-    assert len(yahoo.requests_for("SPY")) == 1
-    assert list(history.closes.columns) == ["AAPL", "SPY"]
-    assert history.closes.index[0] == datetime(2026, 3, 2) and history.closes.notna().all().all()
-    older = service.history(["AAPL"], date(2025, 6, 2), date(2026, 11, 17))
-    assert len(yahoo.requests_for("AAPL")) == before + 1  # the older part was fetched once
-    assert older.closes.index[0] == datetime(2025, 6, 2)
+    requests = yahoo.chart_requests
+    assert service.missing_history(["AAPL", "SPY"], date(2026, 3, 2)) == ["SPY"]
+    assert service.missing_history(["AAPL"], date(2025, 6, 2)) == ["AAPL"]  # not that far back
+    history = service.read_history(["AAPL", "SPY"], date(2026, 3, 2), date(2026, 11, 17))
+    assert yahoo.chart_requests == requests  # reading never fetches
+    assert list(history.closes.columns) == ["AAPL", "SPY"] and history.closes["SPY"].isna().all()
+    assert history.closes.index[0] == datetime(2026, 3, 2) and history.closes["AAPL"].notna().all()
+    service.warm(["AAPL"], start=date(2025, 6, 2))
+    assert len(yahoo.requests_for("AAPL")) == 2  # the older part, once
+    assert service.missing_history(["AAPL"], date(2025, 6, 2)) == []
 
 
 @time_machine.travel(TUESDAY_EVENING, tick=False)

@@ -68,6 +68,9 @@ class YahooStub:
         self.chart_calls = []  # (symbol, params)
         self.prerendered = 0  # answers served from `prerender`
         self.gate = None  # called with the symbol before each chart answer (tests use it to hold requests)
+        self.in_flight = 0  # chart requests being answered right now
+        self.most_in_flight = 0  # the most at once since the last reset_concurrency()
+        self.retry_after = None  # the Retry-After header of a 429, when set
         self.lock = threading.Lock()
         self._frames = {}
         rsps.add_callback(responses.GET, "https://fc.yahoo.com", callback=self.cookie)
@@ -103,11 +106,24 @@ class YahooStub:
             self._frames[name] = self.symbols[name].frame()
         return self._frames[name]
 
+    def reset_concurrency(self):
+        with self.lock:
+            self.most_in_flight = self.in_flight
+
     def chart(self, request):
         name = CHART.match(request.url).group(1).replace("%5E", "^").replace("%3D", "=")
         params = {k: v[0] for k, v in parse_qs(urlsplit(request.url).query).items()}
         with self.lock:
             self.chart_calls.append((name, params))
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            return self.answer(name, params)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+    def answer(self, name, params):
         if self.gate is not None:
             self.gate(name)
         if self.delay:
@@ -118,7 +134,8 @@ class YahooStub:
         if failure == "connection":
             raise requests.exceptions.ConnectionError(f"stub: connection refused for {name}")
         if failure == "429":
-            return 429, {}, "Too Many Requests"
+            headers = {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}
+            return 429, headers, "Too Many Requests"
         if failure == "500":
             return 500, {}, "<html>Internal Server Error</html>"
         if failure == "malformed":

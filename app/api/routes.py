@@ -6,14 +6,12 @@ import json
 from flask import current_app, jsonify, request
 from flask_login import login_required
 
-from app.api import bp, charts
-from app.extensions import cache
+from app.api import bp
+from app.portfolios import charts
 from app.portfolios.access import get_owned_portfolio
 from app.portfolios.dashboard import build_dashboard
-from app.prices import get_price_service, market
+from app.prices import get_price_service
 from app.tickers import split_tickers
-
-CHART_CACHE_SECONDS = 3600
 
 
 def json_response(payload, status=200):
@@ -42,44 +40,33 @@ def requested_benchmarks(portfolio):
     return tickers[:8], problems
 
 
-def computed(kind, portfolio, range_code, benchmarks, build):
-    """Answer from the cache when nothing behind the answer changed; otherwise compute and remember it."""
-    service = get_price_service()
-    version = charts.data_version(portfolio, service, market.utcnow())
-    key = f"{kind}:{portfolio.id}:{range_code}:{','.join(benchmarks)}:{version}"
-    payload = cache.get(key)
-    if payload is None:
-        prepared = charts.prepare(portfolio, benchmarks, service, current_app.config["CHART_FETCH_BUDGET"])
-        payload = build(prepared)
-        if prepared.status != "warming":
-            cache.set(key, payload, timeout=CHART_CACHE_SECONDS)
-    return json_response(payload, 202 if payload["status"] == "warming" else 200)
-
-
-def analysis(kind, portfolio_id, build):
-    """Parse range and benchmarks, then answer with `build(prepared, range_code)`, from the cache when possible."""
+def analysis(portfolio_id, compute):
+    """Parse the benchmarks, then answer with `compute(portfolio, benchmarks, range_code)` as JSON."""
     portfolio = get_owned_portfolio(portfolio_id)
-    range_code = request.args.get("range", "1Y").upper()
     benchmarks, problems = requested_benchmarks(portfolio)
     if problems:
         return error(problems[0])
     try:
-        return computed(kind, portfolio, range_code, benchmarks, lambda prepared: build(prepared, range_code))
+        payload, status = compute(portfolio, benchmarks, request.args.get("range", "1Y"))
     except charts.ChartRequestError as exc:
         return error(str(exc))
+    return json_response(payload, status)
 
 
 @bp.route("/chart-data/<int:portfolio_id>")
 @login_required
 def chart_data(portfolio_id):
-    return analysis("chart", portfolio_id, charts.chart_series)
+    app = current_app._get_current_object()
+    return analysis(portfolio_id, lambda portfolio, benchmarks, code: charts.chart_data(
+        portfolio, benchmarks, code, get_price_service(), app))
 
 
 @bp.route("/portfolios/<int:portfolio_id>/performance")
 @login_required
 def performance(portfolio_id):
-    risk_free = current_app.config["RISK_FREE_RATE"]
-    return analysis("performance", portfolio_id, lambda prepared, code: charts.performance(prepared, code, risk_free))
+    app, risk_free = current_app._get_current_object(), current_app.config["RISK_FREE_RATE"]
+    return analysis(portfolio_id, lambda portfolio, benchmarks, code: charts.performance_data(
+        portfolio, benchmarks, code, get_price_service(), app, risk_free))
 
 
 @bp.route("/portfolios/<int:portfolio_id>/holdings")

@@ -5,7 +5,6 @@ total says how many holdings it covers.
 """
 
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 
 from app.analytics.fx import currency_unit, pair_ticker
@@ -309,8 +308,3 @@ def fx_rate(currency, base_iso, quotes):
         return 1.0 / divisor
     quote = quotes.get(pair_ticker(iso, base_iso))
     return quote.price / divisor if quote is not None and quote.price is not None else None
-
-
-def first_trade_date(trades):
-    """The earliest trade date, or today when there are none."""
-    return min((t.trade_date for t in trades), default=date.today())

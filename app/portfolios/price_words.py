@@ -8,7 +8,7 @@ import pandas as pd
 from app.jobs import OPEN_INTERVAL
 from app.portfolios.dashboard import OUTAGE_STATES
 from app.prices import market
-from app.prices.breaker import RESET_TIMEOUT
+from app.prices.breaker import next_try
 
 CALENDAR_TICKER = "SPY"  # the warm-up follows New York's trading hours
 
@@ -68,9 +68,9 @@ def describe(quotes, snapshot, now=None):
         return words
     if breaker.get("state") in OUTAGE_STATES:
         words.kind, words.since = "warn", iso_utc(breaker.get("changed_at"))
-        if words.since:  # the breaker lets one trial through once its cooldown is over
-            retry = datetime.fromisoformat(words.since).replace(tzinfo=None) + timedelta(seconds=RESET_TIMEOUT)
-            words.next_update = iso_utc(max(retry, now))
+        retry = next_try(breaker)  # the breaker lets one trial through once its cooldown is over
+        if retry is not None:
+            words.next_update = iso_utc(max(retry.replace(tzinfo=None), now))
         words.headline = ("Yahoo Finance is unreachable: showing the last known prices" if priced
                           else "Yahoo Finance is unreachable, and no prices have been fetched yet")
         return words

@@ -1,12 +1,9 @@
-"""One circuit breaker for Yahoo per process; its state lives in Redis when there is one."""
+"""The circuit breaker in front of Yahoo, living in the runner; pages read its state from the price stats."""
 
 import logging
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pybreaker
-
-from app.redis_client import redis_from_url
 
 log = logging.getLogger(__name__)
 
@@ -15,56 +12,39 @@ FAIL_MAX = 5
 # After a minute, let one trial call through to decide whether Yahoo is back.
 RESET_TIMEOUT = 60
 
-_breakers = {}
-_lock = threading.Lock()
-
 
 class StateRecorder(pybreaker.CircuitBreakerListener):
-    """Write every state change to the shared stats so the status page can show it."""
+    """Write every state change to the shared stats, where the pages of every process read it."""
 
-    def __init__(self, stats):
+    def __init__(self, stats, reset_timeout):
         self.stats = stats
+        self.reset_timeout = reset_timeout
 
     def state_change(self, cb, old_state, new_state):
         name = getattr(new_state, "name", str(new_state))
         log.warning("circuit breaker %s: %s -> %s", cb.name, getattr(old_state, "name", old_state), name)
         if self.stats is not None:
-            self.stats.breaker_changed(name, datetime.now(UTC))
+            self.stats.breaker_changed(name, datetime.now(UTC), self.reset_timeout)
 
 
-def get_breaker(name, redis_url=None, stats=None, fail_max=FAIL_MAX, reset_timeout=RESET_TIMEOUT):
-    """Return the process's breaker for `name`, shared through Redis when `redis_url` is set."""
-    key = (name, redis_url, fail_max, reset_timeout)
-    with _lock:
-        breaker = _breakers.get(key)
-        if breaker is None:
-            storage = None
-            if redis_url:
-                storage = pybreaker.CircuitRedisStorage(
-                    pybreaker.STATE_CLOSED, redis_from_url(redis_url), namespace=f"folio:breaker:{name}"
-                )
-            breaker = pybreaker.CircuitBreaker(
-                fail_max=fail_max, reset_timeout=reset_timeout, name=name, state_storage=storage,
-                listeners=[StateRecorder(stats)],
-            )
-            _breakers[key] = breaker
-        return breaker
+def make_breaker(name, stats=None, fail_max=FAIL_MAX, reset_timeout=RESET_TIMEOUT):
+    """A breaker for one source, kept in memory: only the one runner process calls the source."""
+    return pybreaker.CircuitBreaker(fail_max=fail_max, reset_timeout=reset_timeout, name=name,
+                                    listeners=[StateRecorder(stats, reset_timeout)])
 
 
 def call_through(breaker, func):
     """Run `func` under the breaker's rules without holding its lock while `func` runs.
 
-    `CircuitBreaker.call` holds the breaker's lock for the whole call (danielfm/pybreaker#55), so
-    chunks sharing one breaker would fetch one at a time. While the breaker is closed, `func` runs
-    outside the lock and only its outcome is passed through `call`, which counts it and trips the
-    breaker as usual; when it is open or half-open, `call` itself runs `func`, failing fast or letting
-    exactly one trial through at a time.
+    `CircuitBreaker.call` holds the breaker's private lock for the whole call (danielfm/pybreaker#55):
+    chunks sharing one breaker would fetch one at a time, and a warm-up would take as many times
+    longer as chunks run at once. While the breaker is closed, `func` runs outside the lock and only
+    its outcome passes through `call`, which counts it; open or half-open, `call` runs `func` itself.
     """
     if breaker.current_state != pybreaker.STATE_CLOSED:
         with breaker._lock:  # one trial at a time; the calls behind it learn its outcome
             if breaker.current_state != pybreaker.STATE_CLOSED:
                 return breaker.call(func)
-        # The trial closed the breaker while this call waited: run it outside the lock like the rest.
     try:
         outcome = func()
     except Exception as exc:  # noqa: BLE001 - re-raised inside call(), which counts it
@@ -78,22 +58,20 @@ def call_through(breaker, func):
     return breaker.call(replay)
 
 
-def breaker_state(breaker):
-    """The breaker's state as a word: closed, open or half-open (what Redis says, with Redis)."""
-    try:
-        state = breaker.current_state
-        if state == pybreaker.STATE_OPEN:
-            opened = breaker._state_storage.opened_at
-            if opened is not None and opened.tzinfo is None:
-                opened = opened.replace(tzinfo=UTC)
-            if opened is not None and datetime.now(UTC) >= opened + timedelta(seconds=breaker.reset_timeout):
-                return pybreaker.STATE_HALF_OPEN  # the cooldown is over: the next call is the trial
-        return state
-    except Exception:  # noqa: BLE001 - a status read must never fail a page
-        return "unknown"
+def state_from_stats(entry, now=None):
+    """The breaker's state as a page sees it: closed, open, or half-open once the cooldown is over."""
+    if not entry or entry.get("state") != pybreaker.STATE_OPEN:
+        return (entry or {}).get("state") or pybreaker.STATE_CLOSED
+    retry_at = next_try(entry)
+    if retry_at is not None and (now or datetime.now(UTC)) >= retry_at:
+        return pybreaker.STATE_HALF_OPEN
+    return pybreaker.STATE_OPEN
 
 
-def forget_breakers():
-    """Drop every breaker of this process (tests start each from closed)."""
-    with _lock:
-        _breakers.clear()
+def next_try(entry):
+    """When an open breaker lets its next trial through (aware UTC), or None."""
+    if not entry or not entry.get("changed_at"):
+        return None
+    opened = datetime.fromisoformat(entry["changed_at"])
+    opened = opened if opened.tzinfo else opened.replace(tzinfo=UTC)
+    return opened + timedelta(seconds=entry.get("reset_timeout") or RESET_TIMEOUT)

@@ -1,5 +1,7 @@
 """`flask prices warm` and `flask prices status`."""
 
+import os
+import signal
 import sys
 
 import click
@@ -62,10 +64,23 @@ def status(tickers):
 
 @prices_cli.command("schedule")
 def schedule():
-    """Run the warm-up scheduler in the foreground (the `clock` process for large deployments)."""
+    """Run the price runner in the foreground (the `clock` process); SIGTERM lets its lease go and exits."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
-    from app.jobs import make_scheduler
+    from app.jobs import Runner, make_scheduler
 
-    click.echo("warm-up scheduler running; Ctrl-C to stop")
-    make_scheduler(current_app._get_current_object(), BlockingScheduler).start()
+    runner = Runner(current_app._get_current_object())
+    scheduler = make_scheduler(runner, BlockingScheduler)
+
+    def stop(signum, frame):
+        click.echo("stopping: the lease is let go; an unfinished warm-up is done again by the next runner")
+        runner.stop()
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    click.echo("price runner running; Ctrl-C to stop")
+    scheduler.start()
+    # A fetch still in flight must not hold the exit (Heroku kills 30 s after SIGTERM); nothing half-done is kept.
+    sys.stdout.flush()
+    os._exit(0)

@@ -1,10 +1,7 @@
-"""PriceService: the one interface to prices. Quotes from the cache and database; bars fetched in the background."""
+"""PriceService: the one interface to prices. Pages read the cache and the database; only the runner warms."""
 
 import logging
-import os
-import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -13,8 +10,9 @@ import pandas as pd
 
 from app.extensions import db
 from app.prices import market, sources, store
-from app.prices.breaker import breaker_state
+from app.prices.breaker import next_try, state_from_stats
 from app.prices.sources import Failure
+from app.prices.wanted import WantedTickers
 from app.tickers import TickerError, normalize_ticker
 
 log = logging.getLogger(__name__)
@@ -59,13 +57,15 @@ class Quote:
 
 @dataclass
 class WarmReport:
-    """What a warm-up did: tickers already fresh, fetched, failed (with the reason), requests, seconds."""
+    """What a warm-up did: tickers fresh, fetched, failed (with the reason), changed; requests, seconds, 429s."""
 
     fresh: list = field(default_factory=list)
     fetched: list = field(default_factory=list)
     failed: dict = field(default_factory=dict)
+    changed: list = field(default_factory=list)
     requests: int = 0
     seconds: float = 0.0
+    politeness: dict = field(default_factory=dict)
 
     @property
     def nothing_fetched(self):
@@ -88,25 +88,29 @@ class PriceHistory:
     splits: pd.DataFrame
     dividends: pd.DataFrame
     currencies: dict
-    failed: dict = field(default_factory=dict)
 
 
 class PriceService:
-    """Quotes, history and warm-ups over one source, the shared cache and the price tables."""
+    """Quotes, history and the wanted-ticker queue for pages; warm-ups over the source for the runner."""
 
-    def __init__(self, app, source, backend, stats):
+    def __init__(self, app, backend, stats, source_factory):
         self.app = app
-        self.source = source
         self.backend = backend
         self.stats = stats
+        self.wanted = WantedTickers(app.config.get("REDIS_URL"))
         self.ttl_open = app.config.get("QUOTE_TTL_OPEN", 60)
         self.stale_grace = app.config.get("QUOTE_STALE_GRACE", 600)
-        self._inflight = {}
-        self._lock = threading.Lock()
-        self._executor = None
-        self._executor_pid = None
+        self._source_factory = source_factory
+        self._source = None
 
-    # -- quotes: cache and database only, never the network -------------------------------------
+    @property
+    def source(self):
+        """The price source, built (and yfinance imported) the first time the runner fetches."""
+        if self._source is None:
+            self._source = self._source_factory()
+        return self._source
+
+    # -- for pages: the cache and the database, never the network ------------------------------------
 
     def cached_quotes(self, tickers, now=None, known=None):
         """Latest price, previous close, currency, as-of time and freshness per ticker; no HTTP ever.
@@ -115,19 +119,16 @@ class PriceService:
         """
         now = now or market.utcnow()
         tickers = list(dict.fromkeys(tickers))
-        keys = [f"quote:{t}" for t in tickers]
-        entries = dict(zip(tickers, self._get_many(keys), strict=True))
+        entries = dict(zip(tickers, self.backend.get_many(*[f"quote:{t}" for t in tickers]) if tickers else [],
+                           strict=True))
         missing = [t for t, entry in entries.items() if entry is None]
         self.stats.incr("cache_hits", len(tickers) - len(missing))
         self.stats.incr("cache_misses", len(missing))
+        known = store.securities(tickers) if known is None else known
         if missing:
             for ticker, bars in store.latest_bars(missing).items():
-                entries[ticker] = self._entry_from_bars(bars)
-        known = store.securities(tickers) if known is None else known
-        quotes = {}
-        for ticker in tickers:
-            quotes[ticker] = self._quote(ticker, entries.get(ticker), known.get(ticker), now)
-        return quotes
+                entries[ticker] = self._entry_from_bars(bars, known.get(ticker))
+        return {t: self._quote(t, entries.get(t), known.get(t), now) for t in tickers}
 
     def _quote(self, ticker, entry, security, now):
         unknown = security is not None and security.unknown_since is not None
@@ -138,72 +139,74 @@ class PriceService:
                          currency=security.currency if security else None)
         fetched_at = datetime.fromisoformat(entry["fetched_at"])
         until = market.fresh_until(ticker, fetched_at, self.ttl_open)
-        fresh = now < until
         # Due for a refresh is not stale yet: the warm-up runs every few minutes. Stale means it is overdue.
         overdue = now >= until + timedelta(seconds=self.stale_grace)
         return Quote(
             ticker=ticker, price=entry["price"], previous_close=entry.get("previous_close"),
             currency=entry.get("currency") or (security.currency if security else None),
-            market_date=date.fromisoformat(entry["market_date"]), as_of=fetched_at, fresh=fresh,
+            market_date=date.fromisoformat(entry["market_date"]), as_of=fetched_at, fresh=now < until,
             status="stale" if overdue else "fresh", message=security.last_error if security and overdue else None,
         )
 
     @staticmethod
-    def _entry_from_bars(bars):
-        (day, close, fetched_at), *rest = bars
+    def _entry_from_bars(bars, security):
+        (day, close, changed_at), *rest = bars
+        fetched_at = max(changed_at, security.fetched_at) if security and security.fetched_at else changed_at
         return {"price": close, "previous_close": rest[0][1] if rest else None, "market_date": day.isoformat(),
                 "fetched_at": fetched_at.isoformat(), "currency": None}
 
-    def _get_many(self, keys):
-        try:
-            return self.backend.get_many(*keys) if keys else []
-        except Exception as exc:  # noqa: BLE001 - a broken cache falls back to the database
-            log.warning("cache read failed: %s", exc)
-            return [None] * len(keys)
-
-    # -- history: the database, with what is missing fetched --------------------------------------
-
-    def history(self, tickers, start, end):
-        """Daily bars and events in [start, end] from the database; missing ranges are fetched first."""
-        tickers = list(dict.fromkeys(tickers))
-        needed = self.missing_history(tickers, start)
-        failed = self.warm(needed, start=start).failed if needed else {}
-        return self.read_history(tickers, start, end, failed)
-
-    def read_history(self, tickers, start, end, failed=None):
-        """Daily bars and events in [start, end] from the database only."""
+    def read_history(self, tickers, start, end, known=None):
+        """Daily bars and events in [start, end] from the database."""
         closes, adjusted = store.read_bars(tickers, start, end)
         splits, dividends = store.read_actions(tickers)
-        currencies = {t: s.currency for t, s in store.securities(tickers).items() if s.currency}
-        return PriceHistory(closes, adjusted, splits, dividends, currencies, failed or {})
+        known = store.securities(tickers) if known is None else known
+        currencies = {t: s.currency for t, s in known.items() if s.currency}
+        return PriceHistory(closes, adjusted, splits, dividends, currencies)
 
-    def missing_history(self, tickers, start, now=None):
-        """Tickers whose stored bars do not reach back to `start` or forward to the latest session."""
-        now = now or market.utcnow()
-        known = store.securities(tickers)
-        spans = store.coverage(tickers)
-        quotes = None
+    def missing_history(self, tickers, start, known=None):
+        """Tickers whose stored history does not reach back to `start` (never fetched, or not that far)."""
+        known = store.securities(tickers) if known is None else known
         missing = []
         for ticker in tickers:
             security = known.get(ticker)
             if security is not None and security.unknown_since is not None:
                 continue
-            first = security.history_from if security and security.history_from else None
-            if first is None or start < first:
+            if security is None or security.history_from is None or start < security.history_from:
                 missing.append(ticker)
-                continue
-            if ticker not in spans:  # asked for already, and Yahoo had no prices: not again on every request
-                continue
-            if spans[ticker][1] < market.last_complete_session(ticker, now):
-                quotes = quotes or self.cached_quotes(tickers, now, known)
-                if not quotes[ticker].fresh:
-                    missing.append(ticker)
         return missing
 
-    # -- warm-up: the only path to the network ------------------------------------------------------
+    def want(self, tickers, start):
+        """Ask the runner for these tickers' history from `start`; it takes them within seconds."""
+        self.wanted.add(tickers, start)
+
+    def breaker(self, now=None):
+        """The breaker as the pages see it: (closed | open | half-open, when it lets the next trial through)."""
+        entry = self.stats.get("breaker")
+        return state_from_stats(entry, now), next_try(entry) if entry and entry.get("state") == "open" else None
+
+    def breaker_state(self):
+        """closed, open or half-open."""
+        return self.breaker()[0]
+
+    def runner_alive(self, now=None, within=timedelta(minutes=2)):
+        """Whether a price runner has been seen lately (it beats every few seconds)."""
+        seen = self.stats.get("runner")
+        return bool(seen) and (now or market.utcnow()) - datetime.fromisoformat(seen["at"]) < within
+
+    def status(self, tickers, now=None):
+        """Freshness per ticker and the counters, for `flask prices status` and the status page."""
+        now = now or market.utcnow()
+        quotes = self.cached_quotes(tickers, now)
+        snapshot = self.stats.snapshot(sorted(sources.OUTAGE_KINDS | {sources.UNKNOWN, sources.BREAKER_OPEN}))
+        snapshot["breaker"]["state"] = self.breaker_state()
+        snapshot["source"] = self.app.config.get("PRICE_SOURCE")
+        snapshot["wanted"], snapshot["wanted_oldest_seconds"] = self.wanted.summary(now)
+        return quotes, snapshot
+
+    # -- for the runner: the only path to the network -------------------------------------------------
 
     def warm(self, tickers, start=None, force=False, now=None):
-        """Bring quotes and bars up to date; return what was fresh, fetched and failed, and the cost."""
+        """Bring quotes and bars up to date; return what was fresh, fetched, failed and changed, and the cost."""
         started = time.monotonic()
         now = now or market.utcnow()
         report = WarmReport()
@@ -229,9 +232,8 @@ class PriceService:
     def _plan(self, tickers, start, force, now, report):
         """Group the tickers that need a fetch by the day their fetch starts."""
         known = store.securities(tickers)
-        spans = store.coverage(tickers)
         quotes = self.cached_quotes(tickers, now, known) if tickers else {}
-        remembered = self._get_many([f"unknown:{t}" for t in tickers])
+        remembered = self.backend.get_many(*[f"unknown:{t}" for t in tickers]) if tickers else []
         default_start = now.date() - timedelta(days=DEFAULT_HISTORY_DAYS)
         plan = {}
         for ticker, unknown in zip(tickers, remembered, strict=True):
@@ -240,12 +242,13 @@ class PriceService:
                 continue
             security = known.get(ticker)
             first = security.history_from if security else None
+            stored_until = security.bars_until if security else None
             wants_older = start is not None and (first is None or start < first)
-            if ticker in spans and not wants_older and not force and quotes[ticker].fresh:
+            if stored_until and not wants_older and not force and quotes[ticker].fresh:
                 report.fresh.append(ticker)
                 continue
-            if ticker in spans and not wants_older:
-                fetch_start = spans[ticker][1] - timedelta(days=OVERLAP_DAYS)
+            if stored_until and not wants_older:
+                fetch_start = stored_until - timedelta(days=OVERLAP_DAYS)
             else:
                 fetch_start = min(start or default_start, first or date.max)
             plan.setdefault(fetch_start, []).append(ticker)
@@ -260,7 +263,7 @@ class PriceService:
             began = time.monotonic()
 
     def _store_chunk(self, result, start, end, now, report):
-        resplit = self._new_splits(result, start)
+        resplit = self._new_splits(result)
         if resplit:
             # Yahoo's Close is split-adjusted: a split we had not seen makes every stored bar before it stale.
             log.info("new split for %s: fetching their whole history again", ", ".join(sorted(resplit)))
@@ -269,25 +272,23 @@ class PriceService:
                            default=start)
             report.requests += result.requests
             result.requests = 0
-            result.merge(self._fetch(sorted(resplit), earliest, end))
+            began = time.monotonic()
+            again = self.source.fetch(sorted(resplit), earliest, end)
+            self.stats.record_fetch(time.monotonic() - began, again.requests, again.failures)
+            result.merge(again)
         self._store(result, list(result.data) + list(result.failures), start, now, report)
 
-    def _fetch(self, tickers, start, end):
-        began = time.monotonic()
-        result = self.source.fetch(tickers, start, end)
-        self.stats.record_fetch(time.monotonic() - began, result.requests, result.failures)
-        return result
-
-    def _new_splits(self, result, start):
+    def _new_splits(self, result):
         """Tickers whose fetch brought a split not stored yet, when they have bars from before it."""
         fetched = {t: d.splits for t, d in result.data.items() if d.splits}
         if not fetched:
             return set()
         stored, _ = store.read_actions(list(fetched))
         seen = {(row.ticker, row.date.date()) for row in stored.itertuples(index=False)}
-        spans = store.coverage(list(fetched))
+        known = store.securities(list(fetched))
         return {t for t, splits in fetched.items()
-                if t in spans and any((t, day) not in seen and spans[t][0] < day for day, _ in splits)}
+                if t in known and known[t].bars_until
+                and any((t, day) not in seen and (known[t].history_from or date.max) < day for day, _ in splits)}
 
     def _store(self, result, tickers, start, now, report):
         report.requests += result.requests
@@ -295,48 +296,54 @@ class PriceService:
         rows = []
         for ticker, data in result.data.items():
             rows += store.bar_rows(ticker, data.bars, now)
-        store.upsert_bars(rows)
+        changed = store.upsert_bars(rows)
         for ticker, data in result.data.items():
-            store.upsert_actions(ticker, data.splits, data.dividends)
+            if store.upsert_actions(ticker, data.splits, data.dividends):
+                changed.add(ticker)
             row = known[ticker]
             row.currency = data.currency or row.currency
             row.name = data.name or row.name
             row.exchange = data.exchange or row.exchange
             row.kind = data.kind or row.kind or "equity"
             row.history_from = min(start, row.history_from or start)
+            newest = data.bars.index.max()
+            if not pd.isna(newest):
+                row.bars_until = max(pd.Timestamp(newest).date(), row.bars_until or date.min)
+            row.fetched_at = now
             row.unknown_since = row.last_error = row.last_error_at = None
+            if ticker in changed:
+                row.prices_version += 1
             report.fetched.append(ticker)
         for ticker, failure in result.failures.items():
             row = known[ticker]
             if failure.kind == sources.UNKNOWN:
                 store.mark_unknown(row, failure.message)
+                row.prices_version += 1  # the charts now say so
             elif failure.kind == sources.NO_DATA:
                 row.history_from = min(start, row.history_from or start)
+                row.prices_version += 1
             else:
                 row.last_error, row.last_error_at = failure.message[:500], now
             report.failed[ticker] = failure
+        report.changed += sorted(changed)
         db.session.commit()
         self._store_quotes(result.data, now)
-        for ticker, failure in result.failures.items():
-            if failure.kind == sources.UNKNOWN:
-                self._set(f"unknown:{ticker}", failure.message, UNKNOWN_TTL)
+        unknown = {f"unknown:{t}": f.message for t, f in result.failures.items() if f.kind == sources.UNKNOWN}
+        if unknown:
+            self.backend.set_many(unknown, timeout=UNKNOWN_TTL)
 
     def _store_quotes(self, data_by_ticker, now):
-        """Put each ticker's newest bar in the cache as its quote, unless the cache holds a newer one.
-
-        One read and one write for the chunk: with Redis, two round trips instead of two per ticker.
-        """
+        """Put each ticker's newest bar in the cache as its quote, unless the cache holds a newer one."""
         entries = {f"quote:{t}": entry for t, data in data_by_ticker.items()
                    if (entry := self._quote_entry(data, now)) is not None}
-        current = dict(zip(entries, self._get_many(list(entries)), strict=True))
+        if not entries:
+            return
+        current = dict(zip(entries, self.backend.get_many(*entries), strict=True))
         newer = {key: entry for key, entry in entries.items()
                  if not (current[key] and (current[key]["market_date"], current[key]["fetched_at"])
                          > (entry["market_date"], entry["fetched_at"]))}
         if newer:
-            try:
-                self.backend.set_many(newer, timeout=0)
-            except Exception as exc:  # noqa: BLE001
-                log.warning("cache write failed for %d quotes: %s", len(newer), exc)
+            self.backend.set_many(newer, timeout=0)
 
     @staticmethod
     def _quote_entry(data, now):
@@ -352,97 +359,16 @@ class PriceService:
             "fetched_at": now.isoformat(), "currency": data.currency,
         }
 
-    def _set(self, key, value, timeout):
-        try:
-            self.backend.set(key, value, timeout=timeout)
-        except Exception as exc:  # noqa: BLE001
-            log.warning("cache write failed for %s: %s", key, exc)
-
     def _finish(self, report, started):
         report.seconds = round(time.monotonic() - started, 3)
+        throttle = getattr(self._source, "throttle", None)
+        if throttle is not None:
+            report.politeness = throttle.take_report().as_dict()
+            self.stats.incr("rate_limited", report.politeness["rate_limited"])
         summary = {"at": market.utcnow().isoformat(), "fresh": len(report.fresh), "fetched": len(report.fetched),
-                   "failed": len(report.failed), "requests": report.requests, "seconds": report.seconds}
+                   "failed": len(report.failed), "changed": len(report.changed), "requests": report.requests,
+                   "seconds": report.seconds, "politeness": report.politeness}
         self.stats.put("last_warm", summary)
         if report.fetched or report.fresh:
             self.stats.put("last_successful_warm", summary)
         return report
-
-    # -- background warm-ups, for the chart API -----------------------------------------------------
-
-    def warm_in_background(self, tickers, start=None):
-        """Warm the tickers on a background thread; a ticker already being fetched is not asked twice."""
-        with self._lock:
-            if self._executor is None or self._executor_pid != os.getpid():
-                self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="warm")
-                self._executor_pid, self._inflight = os.getpid(), {}
-            pending = [self._inflight[t] for t in tickers if t in self._inflight]
-            new = [t for t in tickers if t not in self._inflight]
-            futures = list(dict.fromkeys(pending))
-            future = None
-            if new:
-                future = self._executor.submit(self._warm_in_context, new, start)
-                for ticker in new:
-                    self._inflight[ticker] = future
-                futures.append(future)
-        if future is not None:
-            # Outside the lock: a future that is already done runs the callback at once, and it takes the lock.
-            future.add_done_callback(lambda _f, done=tuple(new): self._forget(done))
-        return combine(futures)
-
-    def _warm_in_context(self, tickers, start):
-        with self.app.app_context():
-            try:
-                return self.warm(tickers, start=start)
-            finally:
-                db.session.remove()
-
-    def _forget(self, tickers):
-        with self._lock:
-            for ticker in tickers:
-                self._inflight.pop(ticker, None)
-
-    def in_flight(self, tickers):
-        """How many of these tickers are being fetched right now."""
-        with self._lock:
-            return sum(1 for t in tickers if t in self._inflight)
-
-    # -- status -------------------------------------------------------------------------------------
-
-    def cache_marks(self):
-        """(when the last warm-up ended, the breaker's state): part of the key of cached chart data."""
-        return (self.stats.get("last_warm") or {}).get("at"), self.breaker_state()
-
-    def breaker_state(self):
-        """closed, open or half-open."""
-        breaker = getattr(self.source, "breaker", None)
-        return breaker_state(breaker) if breaker is not None else "closed"
-
-    def status(self, tickers, now=None):
-        """Freshness per ticker and the counters, for `flask prices status` and the status page."""
-        now = now or market.utcnow()
-        quotes = self.cached_quotes(tickers, now)
-        snapshot = self.stats.snapshot(sorted(sources.OUTAGE_KINDS | {sources.UNKNOWN, sources.BREAKER_OPEN}))
-        snapshot["breaker"]["state"] = self.breaker_state()
-        snapshot["source"] = self.source.name
-        return quotes, snapshot
-
-
-def combine(futures):
-    """One future that finishes when all of `futures` have."""
-    if len(futures) == 1:
-        return futures[0]
-    combined = Future()
-    remaining = [len(futures)]
-    lock = threading.Lock()
-
-    def done(_):
-        with lock:
-            remaining[0] -= 1
-            if remaining[0] == 0 and not combined.done():
-                combined.set_result(None)
-
-    if not futures:
-        combined.set_result(None)
-    for future in futures:
-        future.add_done_callback(done)
-    return combined

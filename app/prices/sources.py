@@ -1,7 +1,8 @@
-"""What every price source returns, and the registry that picks one by name (PRICE_SOURCE)."""
+"""What every price source returns, and the interface a source has (see SOURCES in app/prices)."""
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Protocol
 
 import pandas as pd
 
@@ -58,12 +59,17 @@ class FetchResult:
         return self
 
 
-def make_source(name, settings, stats=None):
-    """Build the source named by PRICE_SOURCE; an unknown name is a configuration error."""
-    from app.prices.demo import DemoSource
-    from app.prices.yahoo import YahooSource
+class PriceSource(Protocol):
+    """What a source does: fetch tickers' daily bars for a range, chunk by chunk, never raising per ticker."""
 
-    sources = {"yahoo": YahooSource, "demo": DemoSource}
-    if name not in sources:
-        raise ValueError(f"PRICE_SOURCE={name!r} is not one of {', '.join(sorted(sources))}.")
-    return sources[name].from_settings(settings, stats)
+    name: str
+
+    @classmethod
+    def from_settings(cls, settings, stats=None):
+        """Build the source from the app's settings."""
+
+    def fetch_chunks(self, tickers, start, end):
+        """Yield a FetchResult per chunk as each comes in."""
+
+    def fetch(self, tickers, start, end):
+        """Return one FetchResult for all the tickers."""

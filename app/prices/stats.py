@@ -1,40 +1,34 @@
-"""Counters for the status page, kept in the shared cache so that every worker sees the same numbers."""
+"""Counters and the runner's last words, kept in the shared cache so that every process sees the same ones."""
 
-import contextlib
 from datetime import UTC, datetime
 
 PREFIX = "stats:"
-COUNTERS = ("cache_hits", "cache_misses", "http_requests", "fetches", "fetch_ms_total")
+COUNTERS = ("cache_hits", "cache_misses", "http_requests", "fetches", "fetch_ms_total", "rate_limited")
 
 
 class PriceStats:
-    """Counters over a cachelib backend (Redis or the file cache): increments, latest values, breaker."""
+    """Counters over a cachelib backend (Redis or the file cache): increments, latest values, breaker, runner."""
 
     def __init__(self, backend):
         self.backend = backend
+        self._atomic = hasattr(backend, "_write_client")  # Redis: INCRBY, atomic, no expiry
 
     def incr(self, name, amount=1):
         """Add `amount` to a counter (atomic on Redis, close enough on the file cache)."""
-        if amount:
-            try:
-                if hasattr(self.backend, "_write_client"):  # Redis: INCRBY, atomic, no expiry
-                    self.backend.inc(PREFIX + name, amount)
-                else:  # cachelib's own inc would give the counter the default expiry
-                    self.backend.set(PREFIX + name, (self.backend.get(PREFIX + name) or 0) + amount, timeout=0)
-            except Exception:  # noqa: BLE001,S110 - counters must never break a request
-                pass
+        if not amount:
+            return
+        if self._atomic:
+            self.backend.inc(PREFIX + name, amount)
+        else:  # cachelib's own inc would give the counter the default expiry
+            self.backend.set(PREFIX + name, (self.backend.get(PREFIX + name) or 0) + amount, timeout=0)
 
     def put(self, name, value):
         """Store a latest value, such as the last warm-up's report."""
-        with contextlib.suppress(Exception):  # a status value must never break a request
-            self.backend.set(PREFIX + name, value, timeout=0)
+        self.backend.set(PREFIX + name, value, timeout=0)
 
     def get(self, name, default=None):
         """Read a counter or value."""
-        try:
-            value = self.backend.get(PREFIX + name)
-        except Exception:  # noqa: BLE001
-            value = None
+        value = self.backend.get(PREFIX + name)
         return default if value is None else value
 
     def record_fetch(self, seconds, requests, failures):
@@ -46,9 +40,13 @@ class PriceStats:
         for failure in failures.values():
             self.incr(f"failures:{failure.kind}")
 
-    def breaker_changed(self, state, when):
-        """Remember the breaker's new state and when it changed."""
-        self.put("breaker", {"state": state, "changed_at": when.isoformat()})
+    def breaker_changed(self, state, when, reset_timeout):
+        """Remember the breaker's new state, when it changed and how long it stays open."""
+        self.put("breaker", {"state": state, "changed_at": when.isoformat(), "reset_timeout": reset_timeout})
+
+    def runner_seen(self, when, who):
+        """The runner's heartbeat: pages tell "fetching" from "nobody is fetching" by its age."""
+        self.put("runner", {"at": when.isoformat(), "who": who})
 
     def snapshot(self, failure_kinds):
         """All counters as one dict, for the status page and `flask prices status`."""
@@ -60,5 +58,6 @@ class PriceStats:
         data["breaker"] = self.get("breaker", {"state": "closed", "changed_at": None})
         data["last_warm"] = self.get("last_warm")
         data["last_successful_warm"] = self.get("last_successful_warm")
+        data["runner"] = self.get("runner")
         data["read_at"] = datetime.now(UTC).isoformat()
         return data

@@ -1,12 +1,11 @@
 """The price tables: upsert daily bars and events, read them back as DataFrames."""
 
-from datetime import date, datetime, timedelta
-from functools import lru_cache
-from itertools import chain
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -14,16 +13,13 @@ from app.extensions import db
 from app.models import CorporateAction, PriceBar, Security, utcnow
 
 
-def _insert(model):
+def insert_for(table):
+    """An INSERT that knows this database's ON CONFLICT (PostgreSQL or SQLite)."""
     dialect = db.session.get_bind().dialect.name
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(model)
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
 
 
 BAR_COLUMNS = ("ticker", "date", "close", "adj_close", "volume", "fetched_at")
-# Rows per INSERT: a few big statements instead of one per row. The database then does the work in
-# a handful of calls, each of which lets the fetching threads run (a row-by-row executemany hands
-# the GIL back and forth thousands of times per chunk and crawls while the chunks parse).
-BATCH_ROWS = 512
 
 
 def bar_rows(ticker, bars, fetched_at):
@@ -56,116 +52,49 @@ def bar_rows(ticker, bars, fetched_at):
 
 
 def upsert_bars(rows):
-    """Write bars by upsert: a bar already stored is replaced only by one fetched at the same time or later.
+    """Write `bar_rows` tuples; return the tickers whose stored bars changed (a new day or a new value).
 
-    `rows` are `bar_rows` tuples. PostgreSQL takes them all in one statement, as six arrays; SQLite
-    as multi-row INSERTs of at most BATCH_ROWS rows, each distinct date and time converted once.
+    A stored bar is replaced only by one fetched at the same time or later, and only when a value differs,
+    so a re-fetch of the same prices changes nothing and leaves every cached computation valid.
     """
     if not rows:
-        return 0
-    connection = db.session.connection()
-    dialect = connection.dialect
-    if dialect.name == "postgresql":
-        connection.exec_driver_sql(PG_UNNEST_UPSERT, pg_array_literals(rows))
-        return len(rows)
-    prepared = _bind_values(rows, dialect)
-    done = 0
-    while done < len(prepared):
-        size = _batch_size(len(prepared) - done)
-        params = tuple(chain.from_iterable(prepared[done:done + size]))
-        connection.exec_driver_sql(_bars_upsert_sql(dialect, size), params)
-        done += size
-    return len(rows)
-
-
-# Six array parameters whatever the number of rows: psycopg parses a statement with thousands of
-# placeholders again on every call, which cost more than the insert itself. Each array goes as the text
-# of a PostgreSQL array literal (see pg_array_literals).
-PG_UNNEST_UPSERT = """
-INSERT INTO price_bars (ticker, date, close, adj_close, volume, fetched_at)
-SELECT * FROM unnest(%s::text::varchar[], %s::text::date[], %s::text::double precision[],
-                     %s::text::double precision[], %s::text::bigint[], %s::text::timestamp without time zone[])
-ON CONFLICT (ticker, date) DO UPDATE
-SET close = excluded.close, adj_close = excluded.adj_close, volume = excluded.volume, fetched_at = excluded.fetched_at
-WHERE excluded.fetched_at >= price_bars.fetched_at
-"""
-
-
-def pg_array_literals(rows):
-    """`bar_rows` tuples as six PostgreSQL array literals, `{...}`, one text per column.
-
-    Adapted element by element, psycopg runs two regular expressions on each of the ~38,000 values of
-    a chunk of 25 tickers (a quarter of a warm-up's CPU on PostgreSQL, in text or binary form alike);
-    joined here, the same arrays cost a fifth of that. Floats go as `repr` (exact), dates and times in
-    ISO form, a missing volume as NULL, tickers double-quoted with `\\` and `"` escaped.
-    """
-    tickers, days, closes, adjusted, volumes, fetched = zip(*rows, strict=True)
-    return (_array(map(_quoted, tickers)), _array(map(date.isoformat, days)), _array(map(repr, closes)),
-            _array(map(repr, adjusted)), _array("NULL" if v is None else str(v) for v in volumes),
-            _array(map(datetime.isoformat, fetched)))
-
-
-def _array(texts):
-    return "{" + ",".join(texts) + "}"
-
-
-def _quoted(text):
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _batch_size(remaining):
-    """BATCH_ROWS, or the largest power of two that fits: few distinct statement sizes to compile and cache."""
-    if remaining >= BATCH_ROWS:
-        return BATCH_ROWS
-    return 1 << (remaining.bit_length() - 1)
-
-
-def _bind_values(rows, dialect):
-    """Convert the values the way SQLAlchemy would for this database; each distinct date and time once."""
-    columns = list(zip(*rows, strict=True))
-    changed = False
-    for position, name in enumerate(BAR_COLUMNS):
-        column_type = PriceBar.__table__.c[name].type
-        processor = column_type.dialect_impl(dialect).bind_processor(dialect)
-        if processor is None:
-            continue
-        changed = True
-        if name in ("date", "fetched_at"):  # a few hundred distinct values over thousands of rows
-            converted = {value: processor(value) for value in set(columns[position])}
-            columns[position] = list(map(converted.__getitem__, columns[position]))
-        else:
-            columns[position] = list(map(processor, columns[position]))
-    return list(zip(*columns, strict=True)) if changed else rows
-
-
-@lru_cache(maxsize=64)
-def _bars_upsert_sql(dialect, size):
-    """The SQL of a `size`-row bar upsert with positional parameters, row after row (SQLite)."""
+        return set()
     table = PriceBar.__table__
-    statement = sqlite_insert(table).values([dict.fromkeys(BAR_COLUMNS) for _ in range(size)])
-    excluded = statement.excluded
+    if db.session.get_bind().dialect.name == "postgresql":
+        statement, params = _unnest_insert(table, rows)
+    else:
+        statement, params = sqlite_insert(table), [dict(zip(BAR_COLUMNS, row, strict=True)) for row in rows]
+    new = statement.excluded
+    differs = or_(*(table.c[name].is_distinct_from(new[name]) for name in ("close", "adj_close", "volume")))
     statement = statement.on_conflict_do_update(
         index_elements=["ticker", "date"],
-        set_={"close": excluded.close, "adj_close": excluded.adj_close, "volume": excluded.volume,
-              "fetched_at": excluded.fetched_at},
-        where=excluded.fetched_at >= table.c.fetched_at,
-    )
-    compiled = statement.compile(dialect=dialect)
-    if list(compiled.positiontup or ()) != [f"{column}_m{i}" for i in range(size) for column in BAR_COLUMNS]:
-        raise RuntimeError("unexpected parameter order in the bar upsert")
-    return compiled.string
+        set_={name: new[name] for name in ("close", "adj_close", "volume", "fetched_at")},
+        where=and_(new.fetched_at >= table.c.fetched_at, differs),
+    ).returning(table.c.ticker)
+    return set(db.session.execute(statement, params).scalars())
+
+
+def _unnest_insert(table, rows):
+    """One INSERT of six arrays for PostgreSQL: row-per-VALUES parameters cost 25x more CPU in psycopg."""
+    arrays = [bindparam(name, list(values), type_=ARRAY(table.c[name].type))
+              for name, values in zip(BAR_COLUMNS, zip(*rows, strict=True), strict=True)]
+    unnested = func.unnest(*arrays).table_valued(*BAR_COLUMNS).render_derived()
+    return pg_insert(table).from_select(BAR_COLUMNS, select(*unnested.c)), {}
 
 
 def upsert_actions(ticker, splits, dividends):
-    """Store split ratios and dividends per share by their ex-date (Yahoo's corrections win)."""
+    """Store split ratios and dividends per share by their ex-date (Yahoo's corrections win); True if any changed."""
     rows = [{"ticker": ticker, "date": d, "kind": "SPLIT", "value": float(v)} for d, v in splits]
     rows += [{"ticker": ticker, "date": d, "kind": "DIVIDEND", "value": float(v)} for d, v in dividends]
-    if rows:
-        statement = _insert(CorporateAction)
-        statement = statement.on_conflict_do_update(
-            index_elements=["ticker", "date", "kind"], set_={"value": statement.excluded.value}
-        )
-        db.session.execute(statement, rows)
+    if not rows:
+        return False
+    table = CorporateAction.__table__
+    statement = insert_for(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=["ticker", "date", "kind"], set_={"value": statement.excluded.value},
+        where=table.c.value.is_distinct_from(statement.excluded.value),
+    ).returning(table.c.ticker)
+    return bool(db.session.execute(statement, rows).first())
 
 
 def securities(tickers):
@@ -178,7 +107,7 @@ def securities(tickers):
 def ensure_securities(tickers):
     """Make sure every ticker has a Security row (two warm-ups may meet here), then return them by ticker."""
     if tickers:
-        statement = _insert(Security).values([{"ticker": t, "kind": "equity"} for t in dict.fromkeys(tickers)])
+        statement = insert_for(Security).values([{"ticker": t, "kind": "equity"} for t in dict.fromkeys(tickers)])
         db.session.execute(statement.on_conflict_do_nothing(index_elements=["ticker"]))
     return securities(tickers)
 

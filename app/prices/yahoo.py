@@ -1,7 +1,11 @@
-"""Yahoo Finance through yfinance: chunks of tickers, in parallel, one `yf.download` per chunk, behind a breaker."""
+"""Yahoo Finance through yfinance: chunks of tickers on a bounded pool, one `yf.download` per chunk, behind a breaker.
+
+Imported only by the process that fetches (the price runner): web processes never load yfinance.
+"""
 
 import json
 import logging
+import os
 import re
 import threading
 import time
@@ -10,15 +14,15 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import timedelta
 from itertools import count
 
-import multitasking
 import numpy as np
 import pandas as pd
 import pybreaker
+import requests
 import yfinance as yf
-from yfinance._http import new_session
 
 from app.prices import sources
-from app.prices.breaker import FAIL_MAX, RESET_TIMEOUT, call_through, get_breaker
+from app.prices.breaker import FAIL_MAX, RESET_TIMEOUT, call_through, make_breaker
+from app.prices.politeness import Throttle, retry_after_seconds
 from app.prices.sources import Failure, FetchResult, SourceError, TickerData
 
 log = logging.getLogger(__name__)
@@ -31,17 +35,34 @@ _DECODER = json.JSONDecoder()
 META = re.compile(r'"meta"\s*:\s*')
 KINDS = {"EQUITY": "equity", "ETF": "etf", "MUTUALFUND": "fund", "CURRENCY": "fx", "INDEX": "index",
          "CRYPTOCURRENCY": "crypto"}
+BROWSER_AGENT = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                 "Chrome/131.0 Safari/537.36")
+
+
+def http_session():
+    """A session Yahoo answers: curl_cffi impersonating Chrome, or plain requests with YF_DISABLE_CURL_CFFI=1."""
+    if os.environ.get("YF_DISABLE_CURL_CFFI", "").lower() not in ("1", "true", "yes"):
+        try:
+            from curl_cffi import requests as curl_requests
+        except ImportError:
+            log.warning("curl_cffi is not installed: Yahoo may refuse plain requests")
+        else:
+            return curl_requests.Session(impersonate="chrome")
+    session = requests.Session()
+    session.headers["User-Agent"] = BROWSER_AGENT
+    return session
 
 
 class HttpRecorder:
-    """Count the requests yfinance makes and remember Yahoo's last answer per chart symbol.
+    """Count the requests yfinance makes, pass each through the throttle, and remember Yahoo's last answer.
 
     yfinance logs "possibly delisted" both when Yahoo says a symbol does not exist and when the
     connection fails; only the HTTP answer itself tells the two apart.
     """
 
-    def __init__(self, session):
+    def __init__(self, session, throttle):
         self.session = session
+        self.throttle = throttle
         self.lock = threading.Lock()
         self.requests = 0
         self.sequence = count(1)
@@ -51,16 +72,24 @@ class HttpRecorder:
 
     def _wrap(self, method):
         def recorded(url, *args, **kwargs):
-            with self.lock:
-                self.requests += 1
             match = CHART_URL.search(url)
             symbol = match.group(1).replace("%5E", "^").replace("%3D", "=") if match else None
+            ticket = self.throttle.acquire()
+            status = retry_after = None
             try:
-                response = method(url, *args, **kwargs)
-            except Exception as exc:
-                if symbol:
-                    self._record(symbol, classify_exception(exc), f"{type(exc).__name__}: {exc}", None)
-                raise
+                with self.lock:
+                    self.requests += 1
+                try:
+                    response = method(url, *args, **kwargs)
+                except Exception as exc:
+                    if symbol:
+                        self._record(symbol, classify_exception(exc), f"{type(exc).__name__}: {exc}", None)
+                    raise
+                status = response.status_code
+                if status == 429:
+                    retry_after = retry_after_seconds(response.headers)
+            finally:
+                self.throttle.release(ticket, status, retry_after)
             if symbol:
                 self._record(symbol, *classify_chart_response(response))
             return response
@@ -125,11 +154,7 @@ def classify_chart_response(response):
 
 
 def chunk_columns(frame):
-    """A `yf.download(group_by="ticker")` frame as (days, {ticker: {field: values}}), read in one pass.
-
-    Selecting `frame[ticker]` per ticker copies a sub-frame each time; one `to_numpy` and column
-    positions cost a fraction of that for a chunk of 25.
-    """
+    """A `yf.download(group_by="ticker")` frame as (days, {ticker: {field: values}}), read in one pass."""
     if frame is None or frame.empty or frame.columns.nlevels != 2:
         return pd.DatetimeIndex([]), {}
     values = frame.to_numpy(dtype="float64", na_value=np.nan)
@@ -169,70 +194,49 @@ def ticker_data(days, fields, meta):
     )
 
 
-def memoized_tz_cache():
-    """yfinance's time-zone cache, with an in-process memo in front of its SQLite file.
+_cache_location = {}
 
-    yfinance runs each ticker on a new thread, and each new thread opens its own SQLite connection
-    to look the time zone up: under load a quarter of a warm-up went into those connections.
-    """
-    cache = yf.cache.get_tz_cache()
-    if getattr(cache, "folio_memo", None) is None:
-        memo = {}
-        lookup, store = cache.lookup, cache.store
 
-        def memo_lookup(key):
-            if key not in memo:
-                value = lookup(key)
-                if value is None:
-                    return None
-                memo[key] = value
-            return memo[key]
-
-        def memo_store(key, value):
-            memo[key] = value
-            store(key, value)
-
-        cache.lookup, cache.store, cache.folio_memo = memo_lookup, memo_store, memo
-    return cache
+def set_cache_location(cache_dir):
+    """Point yfinance's own cache at `cache_dir`, once per process: moved after use, it keeps a closed database."""
+    if cache_dir and not _cache_location:
+        yf.set_tz_cache_location(cache_dir)
+        _cache_location["dir"] = cache_dir
 
 
 class YahooSource:
-    """Fetch daily bars from Yahoo: chunks on a bounded pool, each chunk one `yf.download` call."""
+    """Fetch daily bars from Yahoo: chunks on a bounded pool, each chunk one `yf.download` of its tickers in turn."""
 
     name = "yahoo"
 
-    def __init__(self, chunk_size=25, max_workers=4, threads_per_chunk=4, timeout=10.0, cache_dir=None,
-                 session=None, breaker=None):
+    def __init__(self, chunk_size=10, max_workers=8, timeout=10.0, max_requests_per_minute=300, rate_limit_pause=30.0,
+                 cache_dir=None, session=None, breaker=None):
         self.chunk_size = max(1, chunk_size)
         self.max_workers = max(1, max_workers)
-        self.threads_per_chunk = max(1, threads_per_chunk)
         self.timeout = timeout
-        self.breaker = breaker or get_breaker("yahoo")
-        self.recorder = HttpRecorder(session if session is not None else new_session())
-        if cache_dir:
-            yf.set_tz_cache_location(cache_dir)
-        # yfinance runs a chunk's tickers on multitasking's one global pool: size it for all our chunks.
-        multitasking.createPool(name="folio-yahoo", threads=self.max_workers * self.threads_per_chunk)
+        self.breaker = breaker or make_breaker("yahoo")
+        # One request in flight per chunk (threads=False): the pool's size is the most Yahoo sees at once.
+        self.throttle = Throttle(self.max_workers, max_requests_per_minute, rate_limit_pause)
+        self.recorder = HttpRecorder(session if session is not None else http_session(), self.throttle)
+        set_cache_location(cache_dir)
 
     @classmethod
     def from_settings(cls, settings, stats=None):
-        """Build the source from the app's settings, with the process's breaker for Yahoo."""
-        breaker = get_breaker(
-            "yahoo", redis_url=settings.get("REDIS_URL"), stats=stats,
-            fail_max=settings.get("BREAKER_FAIL_MAX", FAIL_MAX), reset_timeout=settings.get("BREAKER_RESET_TIMEOUT",
-                                                                                           RESET_TIMEOUT),
-        )
+        """Build the source from the app's settings, with a breaker that reports its changes to the stats."""
+        breaker = make_breaker("yahoo", stats=stats, fail_max=settings.get("BREAKER_FAIL_MAX", FAIL_MAX),
+                               reset_timeout=settings.get("BREAKER_RESET_TIMEOUT", RESET_TIMEOUT))
         return cls(
-            chunk_size=settings.get("PRICE_CHUNK_SIZE", 25), max_workers=settings.get("PRICE_MAX_WORKERS", 4),
-            threads_per_chunk=settings.get("PRICE_THREADS_PER_CHUNK", 4), timeout=settings.get("PRICE_TIMEOUT", 10),
-            cache_dir=settings.get("YF_CACHE_DIR"), session=settings.get("PRICE_HTTP_SESSION"),
-            breaker=breaker,
+            chunk_size=settings.get("PRICE_CHUNK_SIZE", 10), max_workers=settings.get("PRICE_MAX_WORKERS", 8),
+            timeout=settings.get("PRICE_TIMEOUT", 10),
+            max_requests_per_minute=settings.get("PRICE_MAX_REQUESTS_PER_MINUTE", 300),
+            rate_limit_pause=settings.get("PRICE_RATE_LIMIT_PAUSE", 30.0),
+            cache_dir=settings.get("YF_CACHE_DIR"), session=settings.get("PRICE_HTTP_SESSION"), breaker=breaker,
         )
 
     @property
     def concurrency(self):
         """How many requests may be in flight at once."""
-        return self.max_workers * self.threads_per_chunk
+        return self.max_workers
 
     def fetch(self, tickers, start, end):
         """Fetch daily bars in [start, end] for the tickers; never raises for a ticker or an outage."""
@@ -246,6 +250,7 @@ class YahooSource:
         tickers = list(dict.fromkeys(tickers))
         if not tickers:
             return
+        self.seed_timezones(tickers)  # here, on one thread: SQLite refuses writers that meet
         chunks = [tickers[i:i + self.chunk_size] for i in range(0, len(tickers), self.chunk_size)]
         with ThreadPoolExecutor(max_workers=min(self.max_workers, len(chunks)), thread_name_prefix="yahoo") as pool:
             counted = self.recorder.requests
@@ -272,20 +277,19 @@ class YahooSource:
         except pybreaker.CircuitBreakerError:
             if "result" in holder:  # this very call tripped the breaker: keep what it brought
                 return holder["result"]
-            message = "Yahoo Finance is unreachable for now (circuit open); showing the last known prices."
+            message = "Yahoo Finance is unreachable for now; the last known prices are shown."
             return FetchResult(failures={t: Failure(sources.BREAKER_OPEN, message) for t in tickers})
         except SourceError:
             return holder["result"]
 
     def download(self, tickers, start, end):
         """Run one `yf.download` and sort each ticker into data or a failure with its reason."""
-        self.seed_timezones(tickers)
         since = self.recorder.mark()
         started = time.monotonic()
         try:
             frame = yf.download(
                 tickers, start=start.isoformat(), end=(end + timedelta(days=1)).isoformat(), actions=True,
-                auto_adjust=False, progress=False, timeout=self.timeout, threads=self.threads_per_chunk,
+                auto_adjust=False, progress=False, timeout=self.timeout, threads=False,
                 group_by="ticker", session=self.recorder.session, multi_level_index=True,
             )
         except Exception as exc:  # noqa: BLE001 - yfinance may raise anything; the chunk fails as an outage
@@ -308,13 +312,16 @@ class YahooSource:
                 result.failures[ticker] = Failure(sources.NO_DATA, f"Yahoo has no prices from {start} to {end}.")
         return result
 
-    def seed_timezones(self, tickers):
-        """Tell yfinance's time-zone cache that plain US symbols trade in New York (saves a request each)."""
+    @staticmethod
+    def seed_timezones(tickers):
+        """Tell yfinance's time-zone cache that plain US symbols trade in New York.
+
+        It halves the requests to Yahoo (one per ticker instead of two).
+        """
         try:
-            cache = memoized_tz_cache()
+            cache = yf.cache.get_tz_cache()
             for ticker in tickers:
                 if US_SYMBOL.match(ticker) and cache.lookup(ticker) is None:
                     cache.store(ticker, US_TIMEZONE)
         except Exception as exc:  # noqa: BLE001 - only an optimisation
             log.debug("could not seed yfinance tz cache: %s", exc)
-
