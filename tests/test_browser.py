@@ -206,6 +206,16 @@ def test_every_page_with_yahoo_unreachable(app_factory, browser, no_network):
     ids = seed(app, warm=False)
     with live(app) as base:
         seen = visit_everything(browser, base, ids, "missing", every_page=False)
+        visit = Visit(browser, base, "desktop", "light", "missing")
+        visit.sign_in()
+        page = visit.open(f"/portfolios/{ids['portfolio']}", "dashboard")
+        assert "trade prices only" in page.locator("#value-note").inner_text()  # the chart says what it drew
+        page = visit.open(f"/portfolios/{ids['portfolio']}/compare", "compare")
+        cells = page.locator("#metrics td[data-col=Portfolio]").all_inner_texts()
+        assert cells and all(c.strip() == "—" for c in cells), cells  # no Sharpe of 12.71 from trade prices
+        assert "not enough price history" in page.locator("#compare-notes").inner_text()
+        assert "trade prices only" in page.locator("#growth-note").inner_text()
+        visit.close()
     for texts in seen.values():
         assert "no prices yet for 18 holdings" in texts and "$0.00" not in texts
 

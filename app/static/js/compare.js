@@ -88,7 +88,18 @@
     return "<td class='num" + klass + "' data-col='" + esc(column.name) + "'>" + row[2](value) + "</td>";
   }
 
+  // Until the server says so itself: a portfolio with no market price at all is valued on its trade
+  // prices only, and figures drawn from those would look real without being so.
+  function markTradePricesOnly(perf) {
+    var p = perf.table.portfolio;
+    if (!("insufficient" in p) && "last_price_date" in perf && perf.last_price_date === null) {
+      p.insufficient = true;
+      p.reason = "valued on trade prices only, with no market prices yet";
+    }
+  }
+
   function table(perf) {
+    markTradePricesOnly(perf);
     var cols = columns(perf);
     document.querySelector("#metrics thead tr").innerHTML = "<th>Metric</th>" + cols.map(function (c) {
       var aside = c.row.insufficient ? NOT_ENOUGH : (c.row.unpriced ? NO_PRICES : "");
@@ -148,6 +159,8 @@
       boxes.say("growth", F.sentence({ code: 200, body: chart }) || "No prices for this range yet.", false);
       return;
     }
+    document.getElementById("growth-note").textContent = chart.last_price_date === null ?
+      "The portfolio's line is drawn from its trade prices only: there are no market prices for it yet." : "";
     var palette = F.colors();
     var keys = ["portfolio"].concat(F.ordered(Object.keys(g).filter(function (k) { return k !== "portfolio"; }), root.dataset.benchmarks));
     draw("growth", { type: "line", data: { datasets: keys.map(function (k, i) {

@@ -81,6 +81,9 @@
       forget("allocation");
       boxes.say("allocation", "No holding has a value to show yet.", false);
     }
+    var valueNote = document.getElementById("value-note");
+    valueNote.textContent = data.last_price_date === null && data.dates.length ?
+      "Drawn from the trade prices only: there are no market prices for this portfolio yet." : "";
     notes.textContent = "";
     F.ordered(Object.keys(data.benchmarks || {}), root.dataset.benchmarks).forEach(function (t) {
       if (data.benchmarks[t].note) { addNote(data.benchmarks[t].note, false); }
