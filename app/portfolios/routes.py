@@ -32,7 +32,7 @@ def healthz():
 @bp.route("/status")
 @login_required
 def price_status():
-    """Prices as the operator sees them: counters, breaker, last warm-up, and freshness of your tickers."""
+    """Prices in words for a person first (how current, next update), then your tickers and the operator counters."""
     tickers = sorted({t for p in current_user.portfolios for t in service.held_tickers_of(p.id)})
     quotes, snapshot = get_price_service().status(tickers)
     return render_template("status.html", quotes=quotes, stats=snapshot, words=describe(quotes, snapshot))
