@@ -51,10 +51,14 @@ bench: setup-dev
 clean:
 	rm -rf $(VENV) instance .pytest_cache
 
-# Re-fetch the vendored charting library from the npm registry (pinned version).
+# Re-fetch the vendored charting libraries from the npm registry (pinned versions): Chart.js and its
+# date adapter (the bundle carries date-fns inside it), for time axes.
 CHARTJS_VERSION := 4.6.1
+ADAPTER_VERSION := 3.0.0
 vendor:
-	rm -rf /tmp/folio-vendor && mkdir -p /tmp/folio-vendor
-	cd /tmp/folio-vendor && npm pack chart.js@$(CHARTJS_VERSION) >/dev/null && tar xzf chart.js-$(CHARTJS_VERSION).tgz
-	mkdir -p app/static/vendor/chart.js-$(CHARTJS_VERSION)
-	cp /tmp/folio-vendor/package/dist/chart.umd.min.js /tmp/folio-vendor/package/LICENSE.md app/static/vendor/chart.js-$(CHARTJS_VERSION)/
+	rm -rf /tmp/folio-vendor && mkdir -p /tmp/folio-vendor/chart /tmp/folio-vendor/adapter
+	cd /tmp/folio-vendor/chart && npm pack --silent chart.js@$(CHARTJS_VERSION) >/dev/null && tar xzf chart.js-$(CHARTJS_VERSION).tgz
+	cd /tmp/folio-vendor/adapter && npm pack --silent chartjs-adapter-date-fns@$(ADAPTER_VERSION) >/dev/null && tar xzf chartjs-adapter-date-fns-$(ADAPTER_VERSION).tgz
+	mkdir -p app/static/vendor/chart.js-$(CHARTJS_VERSION) app/static/vendor/chartjs-adapter-date-fns-$(ADAPTER_VERSION)
+	cp /tmp/folio-vendor/chart/package/dist/chart.umd.min.js /tmp/folio-vendor/chart/package/LICENSE.md app/static/vendor/chart.js-$(CHARTJS_VERSION)/
+	cp /tmp/folio-vendor/adapter/package/dist/chartjs-adapter-date-fns.bundle.min.js /tmp/folio-vendor/adapter/package/LICENSE.md app/static/vendor/chartjs-adapter-date-fns-$(ADAPTER_VERSION)/

@@ -2,6 +2,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from bs4 import BeautifulSoup
 
 from app.extensions import db
 from app.models import Portfolio, Transaction
@@ -47,39 +48,57 @@ def test_add_transaction_normalizes_ticker_and_currency(client, signed_in, portf
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"quantity": "0"}, b"must be greater than zero"),
-        ({"quantity": "-3"}, b"must be greater than zero"),
-        ({"quantity": "abc"}, b"Not a valid decimal"),
-        ({"trade_date": (date.today() + timedelta(days=2)).isoformat()}, b"The date is in the future"),
-        ({"trade_date": "2024-13-45"}, b"Not a valid date"),
-        ({"ticker": "AA PL"}, b"is not a ticker"),
-        ({"ticker": "<script>"}, b"is not a ticker"),
-        ({"ticker": ""}, b"This field is required"),
-        ({"ticker": "X" * 100}, b"Field cannot be longer than 32 characters"),
-        ({"price": "-1"}, b"Number must be at least 0"),
-        ({"price": "0"}, b"Enter a price greater than zero"),
-        ({"type": "STEAL"}, b"Not a valid choice"),
-        ({"currency": "dollars"}, b"3-letter code"),
-        ({"note": "n" * 501}, b"cannot be longer than 500"),
-        ({"type": "SELL", "ticker": "MSFT", "quantity": "5"}, b"Cannot sell 5 MSFT on 2024-04-02: only 4 held"),
-        ({"quantity": "1e400"}, b"Enter a number below 1,000,000,000,000"),
-        ({"quantity": "1000000000000"}, b"Enter a number below 1,000,000,000,000"),
-        ({"quantity": "1e999999999999"}, b"Enter a number below"),
-        ({"quantity": "1e-30"}, b"must be greater than zero"),
-        ({"quantity": "NaN"}, b"Enter a number."),
-        ({"quantity": "sNaN"}, b"Enter a number."),
-        ({"price": "sNaN"}, b"Enter a number."),
-        ({"fees": "sNaN"}, b"Enter a number."),
-        ({"price": "Infinity"}, b"Enter a number."),
-        ({"fees": "-inf"}, b"Enter a number."),
+        ({"quantity": "0"}, "The quantity must be greater than zero."),
+        ({"quantity": "-3"}, "The quantity must be greater than zero."),
+        ({"quantity": ""}, "Enter a quantity."),
+        ({"quantity": "abc"}, "Enter a number, such as 12.5."),
+        ({"quantity": "NaN"}, "Enter a number, such as 12.5."),
+        ({"quantity": "1e400"}, "The quantity is too large."),
+        ({"type": "SPLIT", "quantity": "-2", "price": "0"}, "The split ratio must be greater than zero."),
+        ({"trade_date": (date.today() + timedelta(days=2)).isoformat()}, "The date is in the future"),
+        ({"trade_date": "2024-13-45"}, "Not a valid date"),
+        ({"ticker": "AA PL"}, "is not a ticker"),
+        ({"ticker": "<script>"}, "is not a ticker"),
+        ({"ticker": ""}, "Enter a ticker."),
+        ({"ticker": "X" * 100}, "Field cannot be longer than 32 characters"),
+        ({"price": "-1"}, "The price cannot be negative."),
+        ({"price": "0"}, "Enter a price greater than zero"),
+        ({"price": ""}, "Enter a price greater than zero"),
+        ({"fees": "-0.5"}, "The fees cannot be negative."),
+        ({"type": "STEAL"}, "Not a valid choice"),
+        ({"currency": "dollars"}, "3-letter code"),
+        ({"note": "n" * 501}, "cannot be longer than 500"),
+        ({"type": "SELL", "ticker": "MSFT", "quantity": "5"}, "Cannot sell 5 MSFT on 2024-04-02: only 4 held"),
+        ({"quantity": "1000000000000"}, "The quantity is too large."),
+        ({"quantity": "1e999999999999"}, "The quantity is too large."),
+        ({"quantity": "1e-30"}, "The quantity must be greater than zero."),
+        ({"quantity": "sNaN"}, "Enter a number, such as 12.5."),
+        ({"price": "sNaN"}, "Enter a number, such as 12.5."),
+        ({"fees": "sNaN"}, "Enter a number, such as 12.5."),
+        ({"price": "Infinity"}, "Enter a number, such as 12.5."),
+        ({"fees": "-inf"}, "Enter a number, such as 12.5."),
     ],
 )
-def test_bad_transaction_gets_a_message_and_writes_nothing(client, signed_in, portfolio, overrides, message):
+def test_bad_transaction_gets_one_message_in_words_and_writes_nothing(client, signed_in, portfolio, overrides,
+                                                                      message):
     before = Transaction.query.count()
     resp = client.post(f"/portfolios/{portfolio.id}/transactions/new", data=tx_form(**overrides))
     assert resp.status_code == 400
-    assert message in resp.data
+    errors = [e.get_text() for e in BeautifulSoup(resp.data, "html.parser").select("small.error")]
+    assert len(errors) == 1 and message in errors[0], errors
+    assert "Number must be between" not in resp.get_data(as_text=True)
     assert Transaction.query.count() == before
+
+
+def test_edit_form_shows_numbers_as_entered_and_the_whole_note(client, signed_in, portfolio):
+    tx = Transaction.query.filter_by(ticker="MSFT").one()
+    tx.note = "a long note " * 30
+    db.session.commit()
+    page = BeautifulSoup(client.get(f"/portfolios/{portfolio.id}/transactions/{tx.id}/edit").data, "html.parser")
+    assert page.find("input", {"name": "quantity"})["value"] == "4"
+    assert page.find("input", {"name": "price"})["value"] == "400"
+    assert page.find("input", {"name": "fees"})["value"] == "0"
+    assert page.find("textarea", {"name": "note"}).get_text().strip() == tx.note.strip()
 
 
 def test_edit_transaction(client, signed_in, portfolio):

@@ -1,12 +1,22 @@
-"""The dashboard's numbers, from the database and the price cache only: never a request to Yahoo."""
+"""The dashboard's numbers, from the database and the price cache only: never a request to Yahoo.
+
+A number is right or it is absent: a holding without a price has no value (and says why), and every
+total says how many holdings it covers.
+"""
 
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from app.analytics.fx import currency_unit, pair_ticker
 from app.analytics.holdings import Trade, compute_holdings_leniently
-from app.portfolios.service import trades_of
+from app.portfolios.service import trades_by_portfolio
 from app.prices import market, store
+
+NO_PRICE_YET = "no price yet"
+UNKNOWN_TICKER = "unknown ticker"
+UNREACHABLE = "Yahoo unreachable"
+LAST_TRY_FAILED = "last try failed"
+OUTAGE_STATES = ("open", "half-open")  # the breaker has stopped asking Yahoo, or lets one trial through
 
 
 @dataclass
@@ -33,6 +43,8 @@ class HoldingRow:
     status: str = "missing"
     as_of: str | None = None
     message: str | None = None
+    reason: str | None = None  # why there is no price, in words: "no price yet", "unknown ticker", …
+    reason_since: str | None = None  # ISO time (UTC) the reason holds since, e.g. when Yahoo became unreachable
 
     def as_dict(self):
         """A JSON-ready form of the row."""
@@ -41,36 +53,74 @@ class HoldingRow:
 
 @dataclass
 class Dashboard:
-    """Totals and rows for one portfolio, plus how fresh the prices behind them are."""
+    """Totals and rows for one portfolio, plus how fresh the prices behind them are.
+
+    `total_value`, `day_change` and the gains cover the priced holdings only (`priced` of `holdings`);
+    they are None when no holding has a price. `total_cost` is the cost of every open holding.
+    """
 
     base_currency: str
     rows: list = field(default_factory=list)
-    total_value: float = 0.0
+    total_value: float | None = None
     total_cost: float = 0.0
-    day_change: float = 0.0
+    priced_cost: float = 0.0
+    day_change: float | None = None
     realized_gain: float = 0.0
     dividends: float = 0.0
+    fees: float = 0.0
     priced: int = 0
     stale: int = 0
     missing: list = field(default_factory=list)
     unconverted: list = field(default_factory=list)
+    cost_unconverted: list = field(default_factory=list)
     breaker: str = "closed"
+    breaker_since: str | None = None
     # Stored transactions that do not add up (left out of the numbers), each said in words.
     problems: list = field(default_factory=list)
 
     @property
-    def total_gain(self):
-        """Unrealized gain of the priced holdings, in the base currency."""
-        return self.total_value - self.total_cost
+    def holdings(self):
+        """How many open holdings the portfolio has."""
+        return len(self.rows)
 
     @property
-    def total_gain_pct(self):
+    def unreachable(self):
+        """Whether the breaker says Yahoo is down."""
+        return self.breaker in OUTAGE_STATES
+
+    @property
+    def complete(self):
+        """Whether every open holding is in the totals."""
+        return self.priced == len(self.rows)
+
+    @property
+    def unrealized_gain(self):
+        """Value minus cost of the priced holdings, in the base currency; None when none is priced."""
+        return None if self.total_value is None else self.total_value - self.priced_cost
+
+    @property
+    def unrealized_gain_pct(self):
         """Unrealized gain as a fraction of the cost of the priced holdings."""
-        return self.total_gain / self.total_cost if self.total_cost else None
+        gain = self.unrealized_gain
+        return gain / self.priced_cost if gain is not None and self.priced_cost else None
+
+    @property
+    def closed_return(self):
+        """Realized gains plus dividends minus fees: what is earned whatever today's prices are."""
+        return self.realized_gain + self.dividends - self.fees
+
+    @property
+    def total_return(self):
+        """Unrealized + realized + dividends − fees; None when open holdings exist and none is priced."""
+        if self.rows and self.unrealized_gain is None:
+            return None
+        return (self.unrealized_gain or 0.0) + self.closed_return
 
     @property
     def day_change_pct(self):
         """The day's change as a fraction of yesterday's value."""
+        if self.day_change is None or self.total_value is None:
+            return None
         before = self.total_value - self.day_change
         return self.day_change / before if before else None
 
@@ -78,10 +128,13 @@ class Dashboard:
         """A JSON-ready form: totals and rows."""
         return {
             "base_currency": self.base_currency, "total_value": self.total_value, "total_cost": self.total_cost,
-            "total_gain": self.total_gain, "total_gain_pct": self.total_gain_pct, "day_change": self.day_change,
-            "day_change_pct": self.day_change_pct, "realized_gain": self.realized_gain, "dividends": self.dividends,
+            "priced_cost": self.priced_cost, "unrealized_gain": self.unrealized_gain,
+            "unrealized_gain_pct": self.unrealized_gain_pct, "realized_gain": self.realized_gain,
+            "dividends": self.dividends, "fees": self.fees, "total_return": self.total_return,
+            "day_change": self.day_change, "day_change_pct": self.day_change_pct, "holdings_count": self.holdings,
             "priced": self.priced, "stale": self.stale, "missing": self.missing, "unconverted": self.unconverted,
-            "breaker": self.breaker, "problems": self.problems, "holdings": [row.as_dict() for row in self.rows],
+            "cost_unconverted": self.cost_unconverted, "breaker": self.breaker, "breaker_since": self.breaker_since,
+            "problems": self.problems, "holdings": [row.as_dict() for row in self.rows],
         }
 
 
@@ -111,41 +164,86 @@ def age_label(quote, now):
     return f"close {quote.market_date:%a %-d %b}" if quote.market_date else f"as of {label}"
 
 
+def breaker_info(price_service):
+    """(state, since): the breaker's state and, while it is open, when it last changed (ISO, UTC)."""
+    state = price_service.breaker_state()
+    if state not in OUTAGE_STATES:
+        return state, None
+    return state, (price_service.stats.get("breaker") or {}).get("changed_at")
+
+
 def build_dashboard(portfolio, price_service, now=None):
     """Holdings with prices, day change, gains and weights; totals in the base currency."""
+    return build_dashboards([portfolio], price_service, now)[portfolio.id]
+
+
+def build_dashboards(portfolios, price_service, now=None):
+    """The dashboards of several portfolios from one read of trades, splits, securities and quotes."""
     now = now or market.utcnow()
-    trades = trades_of(portfolio.id)
-    tickers = sorted({t.ticker for t in trades})
+    trades_by = trades_by_portfolio([p.id for p in portfolios])
+    tickers = sorted({t.ticker for trades in trades_by.values() for t in trades})
     splits, _ = store.read_actions(tickers) if tickers else (None, None)
-    if splits is not None and len(splits):
-        trades += split_trades(trades, splits[splits["ticker"].isin(tickers)])
-    holdings, problems = compute_holdings_leniently(trades)
-    base_iso, _ = currency_unit(portfolio.base_currency)
     securities = store.securities(tickers)
-    currencies = {}
-    for ticker, holding in holdings.items():
-        security = securities.get(ticker)
-        currencies[ticker] = (security.currency if security and security.currency else holding.currency) or base_iso
+    prepared = {}
+    for portfolio in portfolios:
+        trades = trades_by.get(portfolio.id, [])
+        own = sorted({t.ticker for t in trades})
+        if splits is not None and len(splits):
+            trades = trades + split_trades(trades, splits[splits["ticker"].isin(own)])
+        holdings, problems = compute_holdings_leniently(trades)
+        base_iso, _ = currency_unit(portfolio.base_currency)
+        currencies = {ticker: quote_currency(securities.get(ticker), holding, base_iso)
+                      for ticker, holding in holdings.items()}
+        prepared[portfolio.id] = (holdings, currencies, base_iso, problems)
     # Prices convert at their quote currency, costs at the currency they were paid in.
-    used = list(currencies.values()) + [h.currency for h in holdings.values()]
-    pairs = sorted({pair_ticker(currency_unit(c)[0], base_iso) for c in used if currency_unit(c)[0] != base_iso})
+    pairs = sorted({pair_ticker(iso, base_iso)
+                    for holdings, currencies, base_iso, _ in prepared.values()
+                    for iso in {currency_unit(c)[0] for c in
+                                [*currencies.values(), *(h.currency for h in holdings.values())]}
+                    if iso != base_iso})
     quotes = price_service.cached_quotes(tickers + pairs, now) if tickers else {}
-    board = Dashboard(base_currency=base_iso, breaker=price_service.breaker_state(), problems=problems)
-    for ticker, holding in holdings.items():
-        board.realized_gain += float(holding.realized_gain)
-        board.dividends += float(holding.dividends)
-        if not holding.is_open:
-            continue
-        board.rows.append(_row(ticker, holding, currencies[ticker], quotes, securities.get(ticker), base_iso, board,
-                               now))
+    breaker, since = breaker_info(price_service)
+    boards = {}
+    for portfolio_id, (holdings, currencies, base_iso, problems) in prepared.items():
+        board = Dashboard(base_currency=base_iso, breaker=breaker, breaker_since=since, problems=problems)
+        for ticker, holding in holdings.items():
+            add_cash(board, holding, quotes)
+            if holding.is_open:
+                board.rows.append(_row(ticker, holding, currencies[ticker], quotes, securities.get(ticker), board,
+                                       now))
+        finish(board)
+        boards[portfolio_id] = board
+    return boards
+
+
+def quote_currency(security, holding, base_iso):
+    """The currency a ticker is quoted in: what Yahoo said, else what it was bought in, else the base."""
+    return (security.currency if security and security.currency else holding.currency) or base_iso
+
+
+def add_cash(board, holding, quotes):
+    """Add a holding's realized gain, dividends and fees to the totals, in the base currency."""
+    rate = fx_rate(holding.currency, board.base_currency, quotes)
+    if rate is None:
+        if holding.realized_gain or holding.dividends or holding.fees:
+            board.unconverted.append(holding.ticker)
+        return
+    board.realized_gain += float(holding.realized_gain) * rate
+    board.dividends += float(holding.dividends) * rate
+    board.fees += float(holding.fees) * rate
+
+
+def finish(board):
+    """Weights of the priced rows, and the order of the table: largest value first, unpriced last."""
+    value = sum(row.value_base for row in board.rows if row.value_base is not None)
     for row in board.rows:
-        if row.value_base is not None and board.total_value:
-            row.weight = row.value_base / board.total_value
-    board.rows.sort(key=lambda r: (r.value_base is None, -(r.value_base or 0)))
-    return board
+        if row.value_base is not None and value:
+            row.weight = row.value_base / value
+    board.rows.sort(key=lambda r: (r.value_base is None, -(r.value_base or 0), r.ticker))
 
 
-def _row(ticker, holding, quote_currency, quotes, security, base_iso, board, now):
+def _row(ticker, holding, quote_currency, quotes, security, board, now):
+    base_iso = board.base_currency
     iso, divisor = currency_unit(quote_currency)
     quote = quotes.get(ticker)
     row = HoldingRow(
@@ -153,38 +251,56 @@ def _row(ticker, holding, quote_currency, quotes, security, base_iso, board, now
         average_cost=float(holding.average_cost), cost_basis=float(holding.cost_basis),
         realized_gain=float(holding.realized_gain),
     )
+    cost_rate = fx_rate(holding.currency, base_iso, quotes)
+    if cost_rate is None:
+        board.cost_unconverted.append(ticker)
+    else:
+        row.cost_base = row.cost_basis * cost_rate
+        board.total_cost += row.cost_base
     if quote is None or quote.price is None:
         row.status, row.message = (quote.status, quote.message) if quote else ("missing", None)
+        row.reason, row.reason_since = missing_reason(row, board)
         board.missing.append(ticker)
         return row
     row.status, row.as_of = quote.status, age_label(quote, now)
     row.message = quote.message
     row.price = quote.price / divisor
     row.market_value = row.price * row.quantity
-    row.unrealized = row.market_value - row.cost_basis
-    row.unrealized_pct = row.unrealized / row.cost_basis if row.cost_basis else None
     if quote.change is not None:
         row.day_change = quote.change / divisor * row.quantity
         row.day_change_pct = quote.change_pct
-    rate, cost_rate = fx_rate(iso, base_iso, quotes), fx_rate(holding.currency, base_iso, quotes)
+    rate = fx_rate(iso, base_iso, quotes)
     if rate is None or cost_rate is None:
+        row.unrealized = row.market_value - row.cost_basis if currency_unit(holding.currency) == (iso, 1) else None
+        row.unrealized_pct = row.unrealized / row.cost_basis if row.unrealized is not None and row.cost_basis else None
         board.unconverted.append(ticker)
         return row
-    if currency_unit(holding.currency)[0] != iso or currency_unit(holding.currency)[1] != 1:
+    if currency_unit(holding.currency) != (iso, 1):
         # Paid in another currency (or in pence): show cost and gain in the quote currency.
         row.cost_basis = row.cost_basis * cost_rate / rate
         row.average_cost = row.average_cost * cost_rate / rate
-        row.unrealized = row.market_value - row.cost_basis
-        row.unrealized_pct = row.unrealized / row.cost_basis if row.cost_basis else None
+    row.unrealized = row.market_value - row.cost_basis
+    row.unrealized_pct = row.unrealized / row.cost_basis if row.cost_basis else None
     row.value_base = row.market_value * rate
-    row.cost_base = row.cost_basis * rate
-    row.day_change_base = (row.day_change or 0.0) * rate
-    board.total_value += row.value_base
-    board.total_cost += row.cost_base
-    board.day_change += row.day_change_base
+    board.total_value = (board.total_value or 0.0) + row.value_base
+    board.priced_cost += row.cost_base
     board.priced += 1
     board.stale += 1 if quote.status == "stale" else 0
+    if row.day_change is not None:
+        row.day_change_base = row.day_change * rate
+        board.day_change = (board.day_change or 0.0) + row.day_change_base
     return row
+
+
+def missing_reason(row, board):
+    """Why a holding has no price, in words, and since when (ISO) where that is known."""
+    if row.status == "unknown":
+        return UNKNOWN_TICKER, None
+    if board.unreachable:
+        return UNREACHABLE, board.breaker_since
+    if row.message:
+        return LAST_TRY_FAILED, None
+    return NO_PRICE_YET, None
 
 
 def fx_rate(currency, base_iso, quotes):

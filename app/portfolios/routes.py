@@ -6,8 +6,15 @@ from flask_login import current_user, login_required
 from app.analytics.ranges import RANGES
 from app.portfolios import bp, service
 from app.portfolios.access import get_owned_portfolio, get_owned_transaction, require_admin
-from app.portfolios.dashboard import build_dashboard
-from app.portfolios.forms import BenchmarksForm, PortfolioForm, SettingsForm, TransactionForm
+from app.portfolios.dashboard import build_dashboard, build_dashboards
+from app.portfolios.forms import (
+    BenchmarksForm,
+    PortfolioForm,
+    SettingsForm,
+    TransactionFilterForm,
+    TransactionForm,
+)
+from app.portfolios.price_words import describe
 from app.prices import get_price_service
 
 
@@ -25,11 +32,11 @@ def healthz():
 @bp.route("/status")
 @login_required
 def price_status():
-    """Prices as the operator sees them: counters, breaker, last warm-up, and freshness of your tickers."""
+    """Prices in words for a person first (how current, next update), then your tickers and the operator counters."""
     require_admin()
     tickers = sorted({t for p in current_user.portfolios for t in service.held_tickers_of(p.id)})
     quotes, snapshot = get_price_service().status(tickers)
-    return render_template("status.html", quotes=quotes, stats=snapshot)
+    return render_template("status.html", quotes=quotes, stats=snapshot, words=describe(quotes, snapshot))
 
 
 @bp.route("/portfolios", methods=["GET", "POST"])
@@ -45,7 +52,9 @@ def index():
             flash(f"Portfolio “{portfolio.name}” created.", "success")
             return redirect(url_for("portfolios.show", portfolio_id=portfolio.id))
     status = 400 if form.errors else 200
-    return render_template("portfolios/index.html", portfolios=current_user.portfolios, form=form), status
+    portfolios = current_user.portfolios
+    boards = build_dashboards(portfolios, get_price_service())
+    return render_template("portfolios/index.html", portfolios=portfolios, boards=boards, form=form), status
 
 
 @bp.route("/portfolios/<int:portfolio_id>")
@@ -113,8 +122,12 @@ def delete(portfolio_id):
 @login_required
 def transactions(portfolio_id):
     portfolio = get_owned_portfolio(portfolio_id)
-    rows = service.transactions_of(portfolio.id)
-    return render_template("portfolios/transactions.html", portfolio=portfolio, transactions=rows)
+    filters = TransactionFilterForm(request.args)
+    listing = service.transactions_page(portfolio.id, page=request.args.get("page", 1, type=int),
+                                        **filters.criteria())
+    kept = {k: request.args[k] for k in ("ticker", "type", "start", "end") if request.args.get(k)}
+    return render_template("portfolios/transactions.html", portfolio=portfolio, listing=listing, filters=filters,
+                           kept=kept)
 
 
 def save_transaction(portfolio, form, transaction=None):

@@ -1,8 +1,10 @@
 """Portfolio and transaction services: plain arguments in, models or domain errors out."""
 
+import math
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from app.analytics.holdings import HoldingsError, Trade, compute_holdings
 from app.extensions import db
@@ -10,6 +12,9 @@ from app.models import Portfolio, Transaction
 from app.tickers import split_tickers
 
 TRADE_FIELDS = ("ticker", "type", "trade_date", "quantity", "price", "fees", "currency", "note")
+PER_PAGE = 50
+# The sign of each type's cash: a buy or a fee takes money out, a sell or a dividend brings it in.
+CASH_SIGN = {"BUY": -1, "FEE": -1, "SELL": 1, "DIVIDEND": 1}
 
 
 def touch(portfolio_id):
@@ -81,6 +86,75 @@ def transactions_of(portfolio_id):
     return list(db.session.scalars(query))
 
 
+@dataclass
+class TransactionPage:
+    """One page of a portfolio's transactions under some filters, with the totals of all that match."""
+
+    rows: list
+    total: int
+    page: int
+    pages: int
+    per_page: int
+    totals: dict = field(default_factory=dict)  # (type, currency) → signed cash amount
+    amounts: dict = field(default_factory=dict)  # transaction id → its signed cash amount (None for a split)
+
+    @property
+    def first(self):
+        """The position of the page's first row among all matching rows (1-based; 0 when none)."""
+        return (self.page - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def last(self):
+        """The position of the page's last row among all matching rows."""
+        return self.first + len(self.rows) - 1 if self.rows else 0
+
+
+def cash_amount(kind, quantity, price, fees):
+    """The cash a transaction moves, signed: a buy of 10 at 100 with 1 of fees is −1,001; a split moves none."""
+    sign = CASH_SIGN.get(kind)
+    if sign is None:
+        return None
+    gross = _decimal(quantity) * _decimal(price)
+    fees = _decimal(fees)
+    return sign * (gross + fees) if sign < 0 else gross - fees
+
+
+def _filtered(query, portfolio_id, ticker=None, kind=None, start=None, end=None):
+    query = query.where(Transaction.portfolio_id == portfolio_id)
+    if ticker:
+        query = query.where(Transaction.ticker.startswith(ticker, autoescape=True))
+    if kind:
+        query = query.where(Transaction.type == kind)
+    if start:
+        query = query.where(Transaction.trade_date >= start)
+    if end:
+        query = query.where(Transaction.trade_date <= end)
+    return query
+
+
+def transactions_page(portfolio_id, page=1, per_page=PER_PAGE, **criteria):
+    """One page of transactions, newest first, with LIMIT/OFFSET in SQL; criteria: ticker, kind, start, end."""
+    total = db.session.scalar(_filtered(select(func.count(Transaction.id)), portfolio_id, **criteria))
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(1, page), pages)
+    query = (_filtered(select(Transaction), portfolio_id, **criteria)
+             .order_by(Transaction.trade_date.desc(), Transaction.id.desc())
+             .limit(per_page).offset((page - 1) * per_page))
+    sums = _filtered(
+        select(Transaction.type, Transaction.currency, func.sum(Transaction.quantity * Transaction.price),
+               func.sum(Transaction.fees)), portfolio_id, **criteria,
+    ).group_by(Transaction.type, Transaction.currency)
+    totals = {}
+    for kind, currency, gross, fees in db.session.execute(sums):
+        amount = cash_amount(kind, 1, gross, fees)
+        if amount is not None:
+            totals[(kind, currency)] = amount
+    rows = list(db.session.scalars(query))
+    amounts = {t.id: cash_amount(t.type, t.quantity, t.price, t.fees) for t in rows}
+    return TransactionPage(rows=rows, total=total, page=page, pages=pages, per_page=per_page,
+                           totals=dict(sorted(totals.items())), amounts=amounts)
+
+
 def _decimal(value):
     return value if isinstance(value, Decimal) else Decimal(str(value or 0))
 
@@ -101,11 +175,21 @@ def to_trade(transaction):
 
 def trades_of(portfolio_id):
     """A portfolio's transactions as Trades, read as plain rows (no ORM objects): one light query."""
+    return trades_by_portfolio([portfolio_id]).get(portfolio_id, [])
+
+
+def trades_by_portfolio(portfolio_ids):
+    """The transactions of several portfolios as Trades, by portfolio id, in one query."""
+    if not portfolio_ids:
+        return {}
     query = select(
-        Transaction.id, Transaction.ticker, Transaction.type, Transaction.trade_date, Transaction.quantity,
-        Transaction.price, Transaction.fees, Transaction.currency,
-    ).where(Transaction.portfolio_id == portfolio_id)
-    return [to_trade(row) for row in db.session.execute(query)]
+        Transaction.portfolio_id, Transaction.id, Transaction.ticker, Transaction.type, Transaction.trade_date,
+        Transaction.quantity, Transaction.price, Transaction.fees, Transaction.currency,
+    ).where(Transaction.portfolio_id.in_(list(portfolio_ids)))
+    trades = {}
+    for row in db.session.execute(query):
+        trades.setdefault(row.portfolio_id, []).append(to_trade(row))
+    return trades
 
 
 def held_tickers_of(portfolio_id):

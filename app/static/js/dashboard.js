@@ -1,103 +1,96 @@
-// Fills the dashboard's chart placeholders from /api/chart-data; no framework, no build step.
+// Fills the dashboard's chart boxes from /api/chart-data; no framework, no build step.
 (function () {
   "use strict";
   var root = document.getElementById("charts");
-  if (!root || !window.Chart) { return; }
+  var F = window.FolioCharts;
+  if (!root || !window.Chart || !F) { return; }
   var url = root.dataset.chartUrl;
   var currency = root.dataset.currency || "USD";
   var status = document.getElementById("price-status");
   var notes = document.getElementById("bench-notes");
+  var NAMES = ["value", "performance", "allocation"];
   var charts = {};
-  var state = { range: "1Y", attempt: 0, timer: null, request: 0 };
-  var MAX_ATTEMPTS = 8;          // 1 s, 2 s, 4 s … then stop and say so
-  var COLORS = ["#2f6fec", "#e8590c", "#0f8a4b", "#7048e8", "#c2255c", "#1098ad", "#f08c00", "#5c940d",
-                "#862e9c", "#495057", "#d6336c", "#364fc7", "#adb5bd"];
-  var money = new Intl.NumberFormat(undefined, { style: "currency", currency: currency, maximumFractionDigits: 0 });
-
-  function placeholder(name) { return root.querySelector('.placeholder[data-for="' + name + '"]'); }
-
-  function showMessage(text, isError) {
-    ["value", "performance", "allocation"].forEach(function (name) {
-      var box = placeholder(name);
-      if (!charts[name]) {
-        box.hidden = false;
-        box.classList.toggle("error", !!isError);
-        box.querySelector(".msg").textContent = text;
-        box.querySelector(".spinner").hidden = !!isError;
-      }
-    });
-  }
+  var boxes = new F.Placeholders(root);
+  var state = { range: "1Y", attempt: 0, timer: null, request: 0, data: null };
+  var MAX_ATTEMPTS = 10;          // 1 s, 2 s, 4 s … 30 s: about four minutes, then stop and say so
+  var money = F.moneyFormat(currency);
 
   function setStatus(text, kind) {
-    if (!status) { return; }
+    if (!status || !text) { return; }
     status.textContent = text;
     status.className = "status-line" + (kind ? " " + kind : "");
   }
 
-  function draw(name, config) {
-    var canvas = document.getElementById("chart-" + name);
-    placeholder(name).hidden = true;
-    canvas.hidden = false;
-    if (charts[name]) { charts[name].destroy(); }
-    charts[name] = new window.Chart(canvas, config);
+  // Every box that has no chart yet shows the sentence; a spinner only while more is on its way.
+  function tell(text, waiting, isError) {
+    boxes.latest = text;
+    NAMES.forEach(function (name) {
+      if (charts[name]) { return; }
+      if (waiting) { boxes.wait(name, text); } else { boxes.say(name, text, isError); }
+    });
   }
 
-  function lineOptions(format) {
-    return {
-      responsive: true, maintainAspectRatio: false, animation: false, interaction: { mode: "index", intersect: false },
-      elements: { point: { radius: 0 }, line: { borderWidth: 2, tension: 0 } },
-      scales: { x: { ticks: { maxTicksLimit: 8, autoSkip: true } }, y: { ticks: { callback: format } } },
-      plugins: { legend: { position: "bottom" }, decimation: { enabled: true, algorithm: "lttb" },
-                 tooltip: { callbacks: { label: function (ctx) { return ctx.dataset.label + ": " + format(ctx.parsed.y); } } } }
-    };
+  function draw(name, config) {
+    boxes.clear(name);
+    if (charts[name]) { charts[name].destroy(); }
+    charts[name] = new window.Chart(document.getElementById("chart-" + name), config);
+  }
+
+  function forget(name) {
+    if (charts[name]) { charts[name].destroy(); delete charts[name]; }
   }
 
   function render(data) {
-    var dates = data.dates;
-    draw("value", {
-      type: "line",
-      data: { labels: dates, datasets: [
-        { label: "Value", data: data.value, borderColor: COLORS[0], backgroundColor: "rgba(47,111,236,.08)", fill: true },
-        { label: "Money invested", data: data.net_invested, borderColor: "#868e96", borderDash: [5, 4], stepped: true }
-      ] },
-      options: lineOptions(function (v) { return money.format(v); })
-    });
-    var names = ["portfolio"].concat(Object.keys(data.growth).filter(function (k) { return k !== "portfolio"; }));
-    var sets = names.map(function (name, i) {
-      return { label: name === "portfolio" ? "This portfolio" : name, data: data.growth[name],
-               borderColor: COLORS[i % COLORS.length], borderWidth: name === "portfolio" ? 2.5 : 1.5 };
-    });
-    draw("performance", { type: "line", data: { labels: dates, datasets: sets },
-                          options: lineOptions(function (v) { return Number(v).toFixed(0); }) });
-    draw("allocation", {
-      type: "doughnut",
-      data: { labels: data.allocation.map(function (a) { return a.ticker; }),
-              datasets: [{ data: data.allocation.map(function (a) { return a.value; }),
-                           backgroundColor: data.allocation.map(function (_, i) { return COLORS[i % COLORS.length]; }) }] },
-      options: { responsive: true, maintainAspectRatio: false, animation: false,
-                 plugins: { legend: { position: window.innerWidth < 640 ? "bottom" : "right" }, tooltip: { callbacks: { label: function (ctx) {
-                   var a = data.allocation[ctx.dataIndex];
-                   return a.ticker + ": " + money.format(a.value) + " (" + (a.weight * 100).toFixed(1) + "%)";
-                 } } } } }
-    });
-    notes.textContent = "";
-    Object.keys(data.benchmarks).forEach(function (t) {
-      if (data.benchmarks[t].note) { addNote(data.benchmarks[t].note, false); }
-    });
-    Object.keys(data.errors || {}).forEach(function (t) { addNote(t + ": " + data.errors[t], true); });
-    // The page was painted before these prices existed: paint it again once, now that they do.
-    // At most once every ten minutes: a ticker that never gets a price must not reload the page each visit.
-    var key = "folio-repainted:" + url, last = Number(sessionStorage.getItem(key) || 0);
-    if (root.dataset.missing === "1" && data.status === "ready" && Date.now() - last > 600000) {
-      sessionStorage.setItem(key, String(Date.now()));
-      window.location.reload();
+    var palette = F.colors();
+    if (!data.dates || !data.dates.length) {
+      NAMES.forEach(forget);
+      tell(F.sentence({ code: 200, body: data }) || "No prices for this range yet.", false, false);
       return;
     }
-    if (data.status === "stale") {
-      setStatus("Yahoo Finance is unreachable or slow: the charts show the last known prices.", "warn");
-    } else if (status && /Fetching|not yet/.test(status.textContent)) {
-      setStatus("Prices are up to date.", "");
+    draw("value", {
+      type: "line",
+      data: { datasets: [
+        { label: "Value", data: F.points(data.dates, data.value), borderColor: palette[0],
+          backgroundColor: palette[0] + "18", fill: true },
+        { label: "Money invested", data: F.points(data.dates, data.net_invested), borderColor: palette[9],
+          borderDash: [5, 4], stepped: true }
+      ] },
+      options: F.lineOptions(data.dates, F.moneyTicks(currency), money)
+    });
+    var names = ["portfolio"].concat(F.ordered(Object.keys(data.growth || {}).filter(function (k) {
+      return k !== "portfolio";
+    }), root.dataset.benchmarks));
+    draw("performance", { type: "line", data: { datasets: names.map(function (name, i) {
+      return { label: name === "portfolio" ? "This portfolio" : name, data: F.points(data.dates, data.growth[name] || []),
+               borderColor: palette[i % palette.length], borderWidth: name === "portfolio" ? 2.5 : 1.5 };
+    }) }, options: F.lineOptions(data.dates, F.numberTicks, function (v) { return v === null ? "—" : Number(v).toFixed(1); }) });
+    if (data.allocation && data.allocation.length) {
+      draw("allocation", {
+        type: "doughnut",
+        data: { labels: data.allocation.map(function (a) { return a.ticker; }),
+                datasets: [{ data: data.allocation.map(function (a) { return a.value; }), borderColor: getComputedStyle(root).getPropertyValue("--card").trim() || "#fff",
+                             backgroundColor: data.allocation.map(function (_, i) { return palette[i % palette.length]; }) }] },
+        options: { responsive: true, maintainAspectRatio: false, animation: false,
+                   plugins: { legend: { position: window.innerWidth < 640 ? "bottom" : "right", labels: { boxWidth: 12 } },
+                              tooltip: { callbacks: { label: function (ctx) {
+                                var a = data.allocation[ctx.dataIndex];
+                                return a.ticker + ": " + money(a.value) + " (" + (a.weight * 100).toFixed(1) + "%)";
+                              } } } } }
+      });
+    } else {
+      forget("allocation");
+      boxes.say("allocation", "No holding has a value to show yet.", false);
     }
+    var valueNote = document.getElementById("value-note");
+    valueNote.textContent = data.last_price_date === null && data.dates.length ?
+      "Drawn from the trade prices only: there are no market prices for this portfolio yet." : "";
+    notes.textContent = "";
+    F.ordered(Object.keys(data.benchmarks || {}), root.dataset.benchmarks).forEach(function (t) {
+      if (data.benchmarks[t].note) { addNote(data.benchmarks[t].note, false); }
+    });
+    F.ordered(Object.keys(data.errors || {}), root.dataset.benchmarks).forEach(function (t) {
+      addNote(t + ": " + data.errors[t], true);
+    });
   }
 
   function addNote(text, isError) {
@@ -107,42 +100,56 @@
     notes.appendChild(li);
   }
 
+  // The page was painted before these prices existed: paint it again once, now that they do.
+  // At most once every ten minutes: a ticker that never gets a price must not reload the page each visit.
+  function repaintOnce(data) {
+    var key = "folio-repainted:" + url, last = Number(sessionStorage.getItem(key) || 0);
+    if (root.dataset.missing === "1" && data.status === "ready" && Date.now() - last > 600000) {
+      sessionStorage.setItem(key, String(Date.now()));
+      window.location.reload();
+      return true;
+    }
+    return false;
+  }
+
+  function answered(result) {
+    var text = F.sentence(result);
+    if (result.code === 202) {
+      setStatus(text, "");
+      tell(text, true, false);
+      retry();
+    } else if (result.code === 200) {
+      state.attempt = 0;
+      state.data = result.body;
+      if (repaintOnce(result.body)) { return; }
+      render(result.body);
+      // The page already says how current its prices are; the server's own message, when it sends one, is newer.
+      var kind = result.body.status === "stale" || result.body.status === "unavailable" ? "warn" : "";
+      if (result.body.message) { setStatus(result.body.message, kind); }
+    } else {
+      NAMES.forEach(forget);
+      tell(text, false, true);
+    }
+  }
+
   function load() {
     clearTimeout(state.timer);
     var mine = ++state.request;
     var query = "?range=" + encodeURIComponent(state.range) + "&benchmarks=" + encodeURIComponent(root.dataset.benchmarks || "");
-    fetch(url + query, { headers: { Accept: "application/json" }, credentials: "same-origin" })
-      .then(function (response) {
-        return response.json().catch(function () { return {}; }).then(function (body) { return { code: response.status, body: body }; });
-      })
-      .then(function (result) {
-        if (mine !== state.request) { return; }          // a newer range was asked for meanwhile
-        if (result.code === 202) {
-          var p = result.body.progress || { ready: 0, total: 0 };
-          var text = "Fetching prices: " + p.ready + " of " + p.total + "…";
-          setStatus(text, "");
-          showMessage(text, false);
-          retry();
-        } else if (result.code === 200) {
-          state.attempt = 0;
-          render(result.body);
-        } else if (result.code === 401) {
-          showMessage("Your session has ended: sign in again to see the charts.", true);
-        } else {
-          showMessage((result.body && result.body.error) || "The charts could not be loaded (error " + result.code + ").", true);
-        }
-      })
-      .catch(function () {
-        if (mine !== state.request) { return; }
-        setStatus("The server could not be reached; retrying…", "warn");
-        retry();
-      });
+    F.getJSON(url + query).then(function (result) {
+      if (mine === state.request) { answered(result); }   // else a newer range was asked for meanwhile
+    }).catch(function () {
+      if (mine !== state.request) { return; }
+      boxes.latest = "The server could not be reached; trying again…";
+      setStatus(boxes.latest, "warn");
+      retry();
+    });
   }
 
   function retry() {
     state.attempt += 1;
     if (state.attempt > MAX_ATTEMPTS) {
-      showMessage("Prices are taking longer than usual. Reload the page in a minute to try again.", true);
+      tell("Prices are taking longer than usual. Reload the page in a minute to try again.", false, true);
       return;
     }
     state.timer = setTimeout(load, Math.min(1000 * Math.pow(2, state.attempt - 1), 30000));
@@ -154,9 +161,12 @@
       button.classList.add("active");
       state.range = button.dataset.range;
       state.attempt = 0;
+      boxes.startDeadline();
       load();
     });
   });
+  F.onSchemeChange(function () { if (state.data) { render(state.data); } });
 
+  boxes.startDeadline();
   load();
 }());
