@@ -151,7 +151,8 @@ def start_gunicorn(url, port, tmp, preload, redis):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "REDIS_URL"))}
     env.update(DATABASE_URL=url, SECRET_KEY="load-" + "x" * 40, PORT=str(port), WEB_CONCURRENCY="2",
                PRICE_SOURCE="demo", CACHE_DIR=f"{tmp}/cache", LOG_LEVEL="WARNING", SCHEDULER_ENABLED="true",
-               GUNICORN_PRELOAD="true" if preload else "false", RATELIMIT_ENABLED="false")
+               GUNICORN_PRELOAD="true" if preload else "false",
+               SIGNIN_LIMIT_PER_ADDRESS="100000/minute")  # every person signs in from this one address
     if redis:
         env["REDIS_URL"] = redis
     procfile = dict(re.findall(r"^(\w+):\s*(.+)$", (ROOT / "Procfile").read_text(), re.M))
