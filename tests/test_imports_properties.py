@@ -8,12 +8,13 @@ from datetime import date
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from app.imports.detect import NeedsMapping
 from app.imports.formats import FORMATS
 from app.imports.reader import decode, parse_text
 from app.imports.rows import ImportFailed
 from app.models import ImportBatch, Transaction
 from tests.conftest import make_portfolio
-from tests.test_imports_flow import confirm, confirm_fields, upload
+from tests.test_imports_flow import ACTION, confirm, confirm_fields, mapping_fields, upload
 
 # IMPORT_EXAMPLES=5000 for a longer hunt; the defaults keep the suite quick.
 SCALE = int(os.environ.get("IMPORT_EXAMPLES", 250)) / 250
@@ -82,7 +83,7 @@ def csv_files(draw):
 def read(data):
     try:
         return parse_text(decode(data))
-    except ImportFailed:
+    except (ImportFailed, NeedsMapping):
         return None
 
 
@@ -107,22 +108,32 @@ def test_arbitrary_csv_parses_or_fails_in_words(data):
                 assert len(row.currency) == 3 and (row.note is None or len(row.note) <= 500)
 
 
+def committed():
+    return ImportBatch.query.filter_by(status="committed")
+
+
 def check_import(client, portfolio_id, data):
-    """Upload, confirm whatever is offered, and check the outcome is all of a batch or nothing."""
+    """Upload, accept the mapping step's guesses if it comes, confirm whatever is offered; then check the outcome
+    is all of a batch or nothing."""
     before = Transaction.query.filter_by(portfolio_id=portfolio_id).count()
-    batches = ImportBatch.query.count()
+    batches = committed().count()
     resp = upload(client, portfolio_id, data, "random.csv")
     assert resp.status_code in (200, 400), resp.status_code
+    mapping = mapping_fields(resp.get_data(as_text=True)) if resp.status_code == 200 else None
+    if mapping:
+        event("mapping step")
+        resp = client.post(mapping.pop(ACTION)[0], data={**mapping, "submit": "Preview the import"})
+        assert resp.status_code in (200, 400), resp.status_code
     fields = confirm_fields(resp.get_data(as_text=True)) if resp.status_code == 200 else None
     if fields:
         assert confirm(client, portfolio_id, fields).status_code == 302
     after = Transaction.query.filter_by(portfolio_id=portfolio_id).count()
-    if ImportBatch.query.count() == batches:
+    if committed().count() == batches:
         event(f"nothing imported ({resp.status_code})")
         assert after == before
     else:
         event("imported")
-        batch = ImportBatch.query.order_by(ImportBatch.id.desc()).first()
+        batch = committed().order_by(ImportBatch.id.desc()).first()
         assert batch.imported_count > 0 and after == before + batch.imported_count
         assert Transaction.query.filter_by(import_batch_id=batch.id).count() == batch.imported_count
 

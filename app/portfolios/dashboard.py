@@ -34,6 +34,9 @@ class HoldingRow:
     status: str = "missing"
     as_of: str | None = None
     message: str | None = None
+    # Imported by ISIN and not yet resolved to a symbol (the ticker is the ISIN); `isin_unknown` once Yahoo had none.
+    isin: str | None = None
+    isin_unknown: bool = False
 
     def as_dict(self):
         """A JSON-ready form of the row."""
@@ -152,6 +155,8 @@ def _row(ticker, holding, quote_currency, quotes, security, base_iso, board, now
         average_cost=float(holding.average_cost), cost_basis=float(holding.cost_basis),
         realized_gain=float(holding.realized_gain),
     )
+    if security is not None and security.to_resolve:
+        row.isin, row.isin_unknown = security.isin, security.unknown_since is not None
     if quote is None or quote.price is None:
         row.status, row.message = (quote.status, quote.message) if quote else ("missing", None)
         board.missing.append(ticker)
