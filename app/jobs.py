@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from app.analytics.fx import fx_pairs_needed
 from app.extensions import db
-from app.prices import get_price_service, market, store
+from app.prices import get_price_service, isin, market, store
 from app.redis_client import redis_from_url
 
 log = logging.getLogger(__name__)
@@ -100,6 +100,7 @@ def run_warmup(app, force=False):
 
 
 def _run_warmup(app, force):
+    isin.resolve_pending_isins()  # imported ISINs to Yahoo symbols first, so that the warm-up fetches the symbols
     service = get_price_service(app)
     now = market.utcnow()
     last = service.stats.get("last_scheduled_warm")

@@ -124,7 +124,8 @@ def run(url, rows):
                            data={"file": (io.BytesIO(text.encode()), "bench.csv")})
     assert resp.status_code == 200, resp.status_code
     html = resp.get_data(as_text=True)
-    action = next(part.split('"', 1)[0] for part in html.split('action="')[1:] if part.split('"', 1)[0].endswith("/confirm"))
+    actions = [part.split('"', 1)[0] for part in html.split('action="')[1:]]
+    action = next(url for url in actions if url.endswith("/confirm"))
     fields = {"file_hash": html.split('name="file_hash" type="hidden" value="')[1].split('"')[0]}
     with timed("page: confirm (HTTP, the kept file's id)", results):
         resp = client.post(action, data=fields)

@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from app.imports.values import LIMIT, PLACES, ValueProblem, clean, is_isin, parse_date, parse_number
+from app.imports.values import LIMIT, PLACES, ValueProblem, clean, parse_date, parse_number
 from app.models import TRANSACTION_TYPES
-from app.tickers import TickerError, normalize_ticker
+from app.tickers import TickerError, is_isin, normalize_ticker
 
 ZERO = Decimal(0)
 CURRENCY = re.compile(r"^[A-Z]{3}$")

@@ -148,18 +148,3 @@ def parse_date(text, order="mdy"):
     except ValueError as exc:
         raise ValueProblem(f"“{raw[:40]}” is not a date.") from exc
 
-
-ISIN = re.compile(r"^[A-Z]{2}[A-Z0-9]{9}\d$")
-
-
-def is_isin(text):
-    """Whether `text` is an ISIN with a correct check digit (US0378331005)."""
-    code = clean(text).upper()
-    if not ISIN.match(code):
-        return False
-    digits = "".join(str(int(c, 36)) for c in code[:-1])
-    total = 0
-    for position, digit in enumerate(reversed(digits)):
-        value = int(digit) * (2 if position % 2 == 0 else 1)
-        total += value // 10 + value % 10
-    return (10 - total % 10) % 10 == int(code[-1])

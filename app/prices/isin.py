@@ -12,9 +12,8 @@ from flask import current_app
 from sqlalchemy import delete, exists, or_, select, update
 
 from app.extensions import db
-from app.imports.values import is_isin
 from app.models import Portfolio, Security, Transaction, utcnow
-from app.tickers import TickerError, normalize_ticker
+from app.tickers import TickerError, is_isin, normalize_ticker
 
 log = logging.getLogger(__name__)
 
