@@ -114,6 +114,8 @@ def guess(header, data):
                 continue
             if role == "date" and any(word in name for word in NOT_TRADE_DATES):
                 continue
+            if role != "date" and "date" in name:  # "Date de valeur" holds no amount
+                continue
             columns[role] = index
             taken.add(index)
             break
