@@ -131,9 +131,13 @@ def parse_text(text, format_name=None, *, mapping=None, currency="USD", today=No
     ctx = Context(mark=mark, order=order, currency=currency, today=today or date.today())
     parsed = ParsedFile(format=fmt, header_line=header.index + 1, separator=header.separator, mark=mark,
                         order=order, header=header)
+    rows = parsed.rows
     for record in records:
         result = parse_record(fmt, record, ctx)
-        parsed.rows.extend(result if isinstance(result, list) else (result,))
+        if type(result) is list:  # one line, two transactions (a reinvested dividend)
+            rows.extend(result)
+        else:
+            rows.append(result)
     parsed.rows = fmt.finish(parsed.rows, ctx, parsed.notes)
     return parsed
 

@@ -3,7 +3,7 @@
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from app.imports.values import LIMIT, PLACES, ValueProblem, clean, parse_date, parse_number
 from app.models import TRANSACTION_TYPES
@@ -222,7 +222,7 @@ class Builder:
         cols = {"type": "type", "ticker": "ticker", "quantity": "quantity", "price": "price", "fees": "fees",
                 "isin": "isin"}
         cols.update(columns or {})
-        quantity, price, fees = (_decimal(v) for v in (quantity, price, fees))
+        quantity, price, fees = _decimal(quantity), _decimal(price), _decimal(fees)
         row = self.row
         row.trade_date, row.type, row.quantity = day, kind, quantity
         row.quantity_column = self.record.label(cols["quantity"])
@@ -258,8 +258,8 @@ class Builder:
 
     def _security(self, kind, ticker, isin, name, exchange, cols):
         """Set the row's ticker: the symbol, else the ISIN (marked to resolve), else none for an account fee."""
-        row, text, code = self.row, clean(ticker), clean(isin).upper()
-        if text and not code and is_isin(text):
+        row, text, code = self.row, clean(ticker), clean(isin).upper() if isin else ""
+        if len(text) == 12 and not code and is_isin(text):
             text, code = "", text.upper()  # a ticker column holding ISINs
         if text:
             try:
@@ -289,5 +289,8 @@ def _decimal(value):
     """Return the value as a Decimal to eight places (a value too large to store is left for the size check)."""
     if value is None:
         return None
-    value = Decimal(value)
-    return value.quantize(PLACES, rounding=ROUND_HALF_UP) if abs(value) < LIMIT else value
+    value = value if type(value) is Decimal else Decimal(value)
+    try:
+        return value.quantize(PLACES, rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more digits than a Decimal holds: far over the size check's limit
+        return value

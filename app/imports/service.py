@@ -225,7 +225,7 @@ def stage(portfolio, text, filename, format_name=""):
     db.session.execute(delete(ImportBatch).where(ImportBatch.status == "preview",
                                                  ImportBatch.created_at < utcnow() - PREVIEW_LIFETIME))
     batch = ImportBatch(portfolio_id=portfolio.id, filename=clean_filename(filename), file_hash=file_hash(text),
-                        format=format_name or "", status="preview", content=zlib.compress(text.encode("utf-8"), 6))
+                        format=format_name or "", status="preview", content=zlib.compress(text.encode("utf-8"), 1))
     db.session.add(batch)
     db.session.commit()
     return batch
