@@ -8,6 +8,7 @@ from app.imports.detect import Header, NeedsMapping, find_header
 from app.imports.formats import FORMATS
 from app.imports.formats.base import Format, normalize_header
 from app.imports.reader import choose, decode, parse_text
+from app.imports.rows import Record
 
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
 OWN = {
@@ -82,4 +83,4 @@ def test_two_formats_explaining_a_header_equally_well_are_neither_sure():
     names = ["date", "ticker", "quantity"]
     header = Header(0, ",", names, names, [(first, first.match(names)), (second, second.match(names))])
     with pytest.raises(NeedsMapping, match="fits both Twin and Other twin"):
-        choose(header, [(2, ["2024-01-02", "AAPL", "1"])])
+        choose(header, [Record(2, ["2024-01-02", "AAPL", "1"], None)])

@@ -76,8 +76,8 @@ def save(user_id, mapping):
 def samples(header, data, count=3):
     """Return the first few non-empty values of each column."""
     found = [[] for _ in header.cells]
-    for _, cells in data:
-        for index, cell in enumerate(cells[:len(found)]):
+    for record in data:
+        for index, cell in enumerate(record.cells[:len(found)]):
             if cell.strip() and len(found[index]) < count:
                 found[index].append(cell.strip()[:30])
         if all(len(values) >= count for values in found):
@@ -90,7 +90,8 @@ def type_values(data, index):
     if index is None:
         return []
     seen = {}
-    for _, cells in data:
+    for record in data:
+        cells = record.cells
         if index < len(cells) and cells[index].strip():
             seen.setdefault(fold(cells[index]), cells[index].strip()[:60])
             if len(seen) >= MAX_TYPES:

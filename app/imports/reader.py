@@ -68,7 +68,8 @@ def decode(data):
 
 
 def body_lines(text, header, max_rows):
-    """Return (line number, cells) for each data line after the header, skipping blank lines and repeated headers."""
+    """Return a Record (its columns still unknown) for each data line after the header, skipping blank lines and
+    repeated headers."""
     parts = text.split("\n", header.index + 1)
     body = parts[header.index + 1] if len(parts) > header.index + 1 else ""
     reader = csv.reader(io.StringIO(body), delimiter=header.separator)
@@ -83,7 +84,7 @@ def body_lines(text, header, max_rows):
                 continue
             if len(found) >= max_rows:
                 raise ImportFailed(f"The file has more than {max_rows:,} rows: split it into smaller files.")
-            found.append((line, cells))
+            found.append(Record(line, cells, None))
     except csv.Error as exc:
         raise ImportFailed(f"Line {header.index + 2 + seen} cannot be read: {exc}. Is a quote left open?") from exc
     return found
@@ -123,7 +124,9 @@ def parse_text(text, format_name=None, *, mapping=None, currency="USD", today=No
         data = body_lines(text, header, max_rows)
         fmt, found = choose(header, data)
     columns = header.columns(found)
-    records = [Record(line, cells, columns) for line, cells in data]
+    records = data
+    for record in records:
+        record.columns = columns
     numbers = [text for r in records[:SAMPLE_ROWS] for text in fmt.numbers(r)]
     mark = fmt.mark or decimal_mark(numbers, "," if header.separator == ";" else ".")
     fallback = "dmy" if mark == "," else "mdy"
@@ -149,7 +152,7 @@ def choose(header, data):
     sure = []
     for fmt, found in header.matches:
         spot = found.get(fmt.type_column) if fmt.type_column else None
-        values = [cells[spot].strip() for _, cells in sample if spot is not None and spot < len(cells)]
+        values = [r.cells[spot].strip() for r in sample if spot is not None and spot < len(r.cells)]
         if fmt.vouches_for(values):
             sure.append((fmt, found))
         else:

@@ -32,7 +32,7 @@ class Problem:
         return f"{self.column}: {self.message}" if self.column else self.message
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One line of a file, normalized into a transaction, or the reason it is not one."""
 
@@ -118,6 +118,8 @@ class Context:
 
 class Record:
     """The cells of one line, looked up by canonical column name."""
+
+    __slots__ = ("line", "cells", "columns")
 
     def __init__(self, line, cells, columns):
         self.line = line

@@ -7,7 +7,6 @@ Yahoo: `resolve_pending_isins` runs in the price runner.
 import logging
 from datetime import timedelta
 
-import yfinance as yf
 from flask import current_app
 from sqlalchemy import delete, exists, or_, select, update
 
@@ -36,6 +35,9 @@ class SymbolError(ValueError):
 
 def yahoo_search(isin):
     """Return the quotes Yahoo's search finds for an ISIN (yfinance's Search); raise when Yahoo does not answer."""
+    # Imported here: web processes load this module for the symbol form, and yfinance adds 30,000 objects.
+    import yfinance as yf
+
     return yf.Search(isin, max_results=10, news_count=0, lists_count=0, include_cb=False, recommended=0,
                      timeout=SEARCH_TIMEOUT, raise_errors=True).quotes
 
