@@ -136,3 +136,17 @@ def test_a_strangers_kept_file_cannot_be_mapped(client, auth, owner):
     assert client.get(f"/portfolios/{own.id}/import/{batch.id}/map").status_code == 404
     assert client.get(f"/portfolios/{own.id}/import/{batch.id}").status_code == 404
     assert client.post(f"/portfolios/{own.id}/import/{batch.id}/confirm").status_code == 404
+
+
+def test_choosing_another_type_column_asks_again_what_its_values_mean(client, signed_in):
+    portfolio = make_portfolio(signed_in)
+    html = upload(client, portfolio.id, FRENCH).get_data(as_text=True)
+    fields = mapping_fields(html)
+    action = fields.pop(ACTION)[0]
+    fields.update({"role_type": ["4"], "role_name": [""], "order": ["dmy"]})  # Libelle, by mistake
+    page = client.post(action, data={**fields, "submit": "Preview the import"}).get_data(as_text=True)
+    assert "The type column changed" in page and Transaction.query.count() == 0
+    again = mapping_fields(page)
+    assert (again["role_type"], again["order"]) == (["4"], ["dmy"])  # the person's choices are kept
+    assert list(type_fields(page))[:2] == ["Apple Inc.", "Cloudflare"]  # the new column's values, asked anew
+    assert ImportBatch.query.one().format == ""

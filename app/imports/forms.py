@@ -52,14 +52,21 @@ class SymbolForm(FlaskForm):
     submit = SubmitField("Use")
 
 
-def mapping_form(header, values, chosen):
-    """Return the mapping step's form for this header and these type values, filled in from the `chosen` mapping."""
+def mapping_form(header, values, chosen, type_column=None, **bind):
+    """Return the mapping step's form for this header and the values of the `type_column`, filled in from the
+    `chosen` mapping (`bind` goes to the form: formdata=None to ignore what was posted)."""
 
     class MappingForm(FlaskForm):
+        # Which column the listed type values are of: when the type column changes, their meanings are asked again.
+        values_of = HiddenField(default="" if type_column is None else str(type_column))
         mark = SelectField("Numbers are written", choices=MARKS, default=chosen.get("mark") or "")
         order = SelectField("Dates are written", choices=ORDERS, default=chosen.get("order") or "")
         show = SubmitField("Show the first rows")
         submit = SubmitField("Preview the import")
+
+        def types_changed(self):
+            """Whether the type column was changed after its values were listed."""
+            return self.role_type.data != (self.values_of.data or "")
 
         def mapping(self):
             """Return the mapping the form describes."""
@@ -79,7 +86,7 @@ def mapping_form(header, values, chosen):
     for i, value in enumerate(values):
         setattr(MappingForm, f"type_{i}", SelectField(value, choices=meanings,
                                                       default=chosen["types"].get(fold(value), "")))
-    return MappingForm()
+    return MappingForm(**bind)
 
 
 def _index(text):

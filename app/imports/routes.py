@@ -46,7 +46,7 @@ def preview_page(portfolio, preview):
 def mapping_page(portfolio, batch, message=None, step=None, form=None, outcome=None, status=200):
     """Render the mapping step for a kept file."""
     step = step or service.mapping_step(batch, current_user.id)
-    form = form or mapping_form(step.header, step.values, step.mapping)
+    form = form or mapping_form(step.header, step.values, step.mapping, step.type_column)
     return render_template("imports/mapping.html", portfolio=portfolio, batch=batch, step=step, form=form,
                            message=message, outcome=outcome), status
 
@@ -96,10 +96,15 @@ def map_columns(portfolio_id, batch_id):
         if request.method == "GET":
             return mapping_page(portfolio, batch)
         step = service.mapping_step(batch, current_user.id, _int(request.form.get("role_type")))
-        form = mapping_form(step.header, step.values, step.mapping)
+        form = mapping_form(step.header, step.values, step.mapping, step.type_column)
         if not form.validate_on_submit():
             return mapping_page(portfolio, batch, "The form was incomplete: check each choice.", step, form,
                                 status=400)
+        if form.types_changed():  # the meanings posted were for the other column's values: ask for these
+            chosen = {**form.mapping(), "types": step.mapping["types"]}
+            fresh = mapping_form(step.header, step.values, chosen, step.type_column, formdata=None)
+            return mapping_page(portfolio, batch, "The type column changed: say what each of its values means.",
+                                step, fresh)
         outcome = service.apply_mapping(portfolio, batch, form.mapping(), current_user.id, keep=not form.show.data)
     except ImportFailed as exc:
         flash(str(exc), "error")

@@ -176,6 +176,7 @@ class MappingStep:
     values: list
     mapping: dict
     saved_at: object = None
+    type_column: int | None = None
 
 
 def mapping_step(batch, user_id, type_column=None):
@@ -194,10 +195,11 @@ def mapping_step(batch, user_id, type_column=None):
         mapping = mapping or mappings.guess(header, data)
     index = mapping["columns"].get("type") if type_column is None else type_column
     values = mappings.type_values(data, index)
+    mapping["columns"]["type"] = index
     for value in values:  # a value the mapping has not seen yet gets a guess, to be checked by the person
         mapping["types"].setdefault(fold(value), mappings.guess_meaning(value) or "")
     return MappingStep(header=header, samples=mappings.samples(header, data), values=values, mapping=mapping,
-                       saved_at=saved_at)
+                       saved_at=saved_at, type_column=index)
 
 
 @dataclass
