@@ -5,6 +5,7 @@ import io
 import os
 from datetime import date
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -12,6 +13,7 @@ from app.imports.detect import NeedsMapping
 from app.imports.formats import FORMATS
 from app.imports.reader import decode, parse_text
 from app.imports.rows import ImportFailed
+from app.imports.values import ValueProblem, parse_number
 from app.models import ImportBatch, Transaction
 from tests.conftest import make_portfolio
 from tests.test_imports_flow import ACTION, confirm, confirm_fields, mapping_fields, upload
@@ -150,3 +152,30 @@ def test_arbitrary_bytes_never_give_a_500_nor_a_partial_import(client, auth, own
 def test_arbitrary_csv_never_gives_a_500_nor_a_partial_import(client, auth, owner, data):
     auth.login()
     check_import(client, make_portfolio(owner, name="P").id, data)
+
+
+def written(value, mark, grouped):
+    """A Decimal as a file with this decimal mark writes it, with or without thousands separators."""
+    sign, text = ("-" if value < 0 else ""), f"{abs(value):f}"
+    whole, _, fraction = text.partition(".")
+    if grouped:
+        thousands = "," if mark == "." else "."
+        whole = f"{int(whole):,}".replace(",", thousands)
+    return sign + whole + (mark + fraction if fraction else "")
+
+
+@PARSER
+@given(value=st.decimals(min_value=-10**11, max_value=10**11, places=4, allow_nan=False),
+       mark=st.sampled_from([".", ","]), grouped=st.booleans())
+def test_a_number_written_with_the_files_mark_reads_as_itself(value, mark, grouped):
+    assert parse_number(written(value, mark, grouped), mark) == value
+
+
+@PARSER
+@given(value=st.decimals(min_value=1000, max_value=10**11, places=2, allow_nan=False).filter(lambda v: v % 1),
+       mark=st.sampled_from([".", ","]))
+def test_a_number_written_with_the_other_mark_is_refused_not_misread(value, mark):
+    other = "," if mark == "." else "."
+    text = written(value, other, grouped=True)  # both separators, in the other order: never read silently
+    with pytest.raises(ValueProblem, match="decimal"):
+        parse_number(text, mark)
