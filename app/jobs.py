@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 
 from app.analytics.fx import fx_pairs_needed
 from app.extensions import db
-from app.prices import get_price_service, market, sources, store
+from app.prices import get_price_service, isin, market, sources, store
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +172,7 @@ def run_cycle(app, stopping=None, force=False, now=None):
     stopping = stopping or threading.Event()
     now = now or market.utcnow()
     service.stats.runner_seen(now, f"{socket.gethostname()}:{os.getpid()}")
+    isin.resolve_pending_isins()  # imported ISINs to Yahoo symbols first, so that what follows fetches the symbols
     report = CycleReport(wanted=take_wanted(service))
     last = service.stats.get("last_scheduled_warm")
     if not force and not warmup_due(now, datetime.fromisoformat(last) if last else None):

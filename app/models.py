@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint, false
+from sqlalchemy import ForeignKey, Index, LargeBinary, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -96,8 +96,26 @@ class ImportBatch(db.Model):
     row_count: Mapped[int] = mapped_column(default=0)
     imported_count: Mapped[int] = mapped_column(default=0)
     skipped_count: Mapped[int] = mapped_column(default=0)
+    # "preview" (waiting for the owner's confirmation), then "committed", then perhaps "undone".
     status: Mapped[str] = mapped_column(String(20), default="committed")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # While a preview: the file's text (zlib), so that the confirmation carries only the batch id.
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The column mapping (JSON) a file no format recognized was read with.
+    mapping: Mapped[str | None] = mapped_column(Text)
+
+
+class ColumnMapping(db.Model):
+    """How one user's files with one header are read: which column is what, and what each type means."""
+
+    __tablename__ = "column_mappings"
+    __table_args__ = (UniqueConstraint("user_id", "signature"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # SHA-256 of the header's folded cells: the same layout, whatever the file's name or rows.
+    signature: Mapped[str] = mapped_column(String(64))
+    mapping: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class Transaction(db.Model):
@@ -136,6 +154,9 @@ class Security(db.Model):
     currency: Mapped[str | None] = mapped_column(String(8))
     exchange: Mapped[str | None] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(10), default="equity")
+    isin: Mapped[str | None] = mapped_column(String(12), index=True)
+    # An imported ISIN waiting for its Yahoo symbol: `ticker` is the ISIN itself until the runner resolves it.
+    to_resolve: Mapped[bool] = mapped_column(default=False, server_default=false())
     last_error: Mapped[str | None] = mapped_column(String(500))
     last_error_at: Mapped[datetime | None]
     unknown_since: Mapped[datetime | None]

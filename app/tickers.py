@@ -1,10 +1,11 @@
-"""Ticker symbols in Yahoo's form."""
+"""Ticker symbols in Yahoo's form, and ISINs."""
 
 import re
 
 # Yahoo's exchange suffixes that are one letter long: these are not share classes.
 ONE_LETTER_EXCHANGES = {"L", "T", "V", "F"}
 VALID = re.compile(r"^[A-Z0-9^][A-Z0-9.\-=^]{0,31}$")
+ISIN = re.compile(r"^[A-Z]{2}[A-Z0-9]{9}\d$")
 
 
 class TickerError(ValueError):
@@ -42,3 +43,16 @@ def split_tickers(raw):
         if ticker not in tickers:
             tickers.append(ticker)
     return tickers, errors
+
+
+def is_isin(text):
+    """Whether `text` is an ISIN with a correct check digit (US0378331005)."""
+    code = (text or "").strip().upper()
+    if not ISIN.match(code):
+        return False
+    digits = "".join(str(int(c, 36)) for c in code[:-1])
+    total = 0
+    for position, digit in enumerate(reversed(digits)):
+        value = int(digit) * (2 if position % 2 == 0 else 1)
+        total += value // 10 + value % 10
+    return (10 - total % 10) % 10 == int(code[-1])

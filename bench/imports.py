@@ -1,9 +1,10 @@
-"""Time a 20,000-row import: parse, preview and commit through the service, then through the pages.
+"""Time a 20,000-row import: parse, preview (the file kept on the server) and commit, through the service and the pages.
 
 Run: .venv/bin/python bench/imports.py [ROWS]   (DATABASE_URL=postgres://… to run it on PostgreSQL)
 Prints seconds for each step; it is a measurement, not a pass/fail test.
 """
 
+import csv
 import io
 import os
 import random
@@ -54,6 +55,17 @@ def make_file(rows, seed=1):
             qty = rng.randint(1, 50)
             held[ticker] += qty
             lines.append(f'{day},BUY,{ticker},{qty},{rng.uniform(20, 900):.2f},0,USD,"Lot {i}, limit"')
+    return "\n".join(lines) + "\n"
+
+
+def unknown_layout(text):
+    """The same rows under a header no format knows, separated by semicolons, with French type names."""
+    names = {"BUY": "Achat", "SELL": "Vente", "DIVIDEND": "Dividende", "FEE": "Frais"}
+    lines = ["Date;Operation;Symbole;Quantite;Cours;Frais;Devise;Libelle"]
+    for cells in csv.reader(io.StringIO(text.split("\n", 1)[1])):
+        if cells:
+            cells[1] = names[cells[1]]
+            lines.append(";".join(cell.replace(";", ",") for cell in cells))
     return "\n".join(lines) + "\n"
 
 
@@ -109,14 +121,27 @@ def run(url, rows):
         email, second_id = user.email, second.id
         with timed("parse only", results):
             parse_text(text, max_rows=rows)
-        with timed("service preview", results):
+        with timed("service preview (and keep the file)", results):
             preview = service.preview(first, text, "bench.csv")
         assert preview.counts["new"] == rows, preview.counts
         with timed("service commit (re-parses and re-checks)", results):
-            service.commit(first, text, "bench.csv")
+            service.commit(first, preview.batch)
         with timed("preview again: all 20,000 already there", results):
             again = service.preview(first, text, "bench.csv")
         assert again.counts["duplicate"] == rows
+        third = Portfolio(owner=user, name="Bench C")
+        db.session.add(third)
+        db.session.commit()
+        foreign = unknown_layout(text)
+        with timed("mapping step: keep the file, guess the columns", results):
+            try:
+                service.preview(third, foreign, "releve.csv")
+            except service.MappingNeeded as need:
+                kept = need.batch
+                step = service.mapping_step(kept, user.id)
+        with timed("service preview with that column mapping", results):
+            mapped = service.preview_mapped(third, kept, step.mapping, user.id)
+        assert mapped.counts["new"] == rows, mapped.counts
     client = app.test_client()
     client.post("/login", data={"email": email, "password": "bench-password"})
     with timed("page: upload + preview (HTTP)", results):
@@ -124,11 +149,11 @@ def run(url, rows):
                            data={"file": (io.BytesIO(text.encode()), "bench.csv")})
     assert resp.status_code == 200, resp.status_code
     html = resp.get_data(as_text=True)
-    payload = [piece.split('"', 1)[0] for piece in html.split('name="payload" value="')[1:]]
-    fields = {"payload": payload, "file_hash": html.split('name="file_hash" type="hidden" value="')[1].split('"')[0],
-              "filename": "bench.csv", "format": "folio"}
-    with timed("page: confirm (HTTP, one transaction)", results):
-        resp = client.post(f"/portfolios/{second_id}/import/confirm", content_type="multipart/form-data", data=fields)
+    actions = [part.split('"', 1)[0] for part in html.split('action="')[1:]]
+    action = next(url for url in actions if url.endswith("/confirm"))
+    fields = {"file_hash": html.split('name="file_hash" type="hidden" value="')[1].split('"')[0]}
+    with timed("page: confirm (HTTP, the kept file's id)", results):
+        resp = client.post(action, data=fields)
     assert resp.status_code == 302, resp.status_code
     with app.app_context():
         saved = Transaction.query.filter_by(portfolio_id=second_id).count()
@@ -141,7 +166,7 @@ def run(url, rows):
     backend = "PostgreSQL" if url.startswith("postgres") else "SQLite"
     print(f"{rows:,} rows, {len(text.encode()) / 1e6:.2f} MB, {backend}")
     for label, seconds in results:
-        print(f"  {label:<45} {seconds:6.2f} s")
+        print(f"  {label:<50} {seconds:6.2f} s")
 
 
 if __name__ == "__main__":

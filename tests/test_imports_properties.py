@@ -5,15 +5,18 @@ import io
 import os
 from datetime import date
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from app.imports.detect import NeedsMapping
 from app.imports.formats import FORMATS
 from app.imports.reader import decode, parse_text
 from app.imports.rows import ImportFailed
+from app.imports.values import ValueProblem, parse_number
 from app.models import ImportBatch, Transaction
 from tests.conftest import make_portfolio
-from tests.test_imports_flow import confirm, confirm_fields, upload
+from tests.test_imports_flow import ACTION, confirm, confirm_fields, mapping_fields, upload
 
 # IMPORT_EXAMPLES=5000 for a longer hunt; the defaults keep the suite quick.
 SCALE = int(os.environ.get("IMPORT_EXAMPLES", 250)) / 250
@@ -82,7 +85,7 @@ def csv_files(draw):
 def read(data):
     try:
         return parse_text(decode(data))
-    except ImportFailed:
+    except (ImportFailed, NeedsMapping):
         return None
 
 
@@ -107,22 +110,32 @@ def test_arbitrary_csv_parses_or_fails_in_words(data):
                 assert len(row.currency) == 3 and (row.note is None or len(row.note) <= 500)
 
 
+def committed():
+    return ImportBatch.query.filter_by(status="committed")
+
+
 def check_import(client, portfolio_id, data):
-    """Upload, confirm whatever is offered, and check the outcome is all of a batch or nothing."""
+    """Upload, accept the mapping step's guesses if it comes, confirm whatever is offered; then check the outcome
+    is all of a batch or nothing."""
     before = Transaction.query.filter_by(portfolio_id=portfolio_id).count()
-    batches = ImportBatch.query.count()
+    batches = committed().count()
     resp = upload(client, portfolio_id, data, "random.csv")
     assert resp.status_code in (200, 400), resp.status_code
+    mapping = mapping_fields(resp.get_data(as_text=True)) if resp.status_code == 200 else None
+    if mapping:
+        event("mapping step")
+        resp = client.post(mapping.pop(ACTION)[0], data={**mapping, "submit": "Preview the import"})
+        assert resp.status_code in (200, 400), resp.status_code
     fields = confirm_fields(resp.get_data(as_text=True)) if resp.status_code == 200 else None
     if fields:
         assert confirm(client, portfolio_id, fields).status_code == 302
     after = Transaction.query.filter_by(portfolio_id=portfolio_id).count()
-    if ImportBatch.query.count() == batches:
+    if committed().count() == batches:
         event(f"nothing imported ({resp.status_code})")
         assert after == before
     else:
         event("imported")
-        batch = ImportBatch.query.order_by(ImportBatch.id.desc()).first()
+        batch = committed().order_by(ImportBatch.id.desc()).first()
         assert batch.imported_count > 0 and after == before + batch.imported_count
         assert Transaction.query.filter_by(import_batch_id=batch.id).count() == batch.imported_count
 
@@ -139,3 +152,30 @@ def test_arbitrary_bytes_never_give_a_500_nor_a_partial_import(client, auth, own
 def test_arbitrary_csv_never_gives_a_500_nor_a_partial_import(client, auth, owner, data):
     auth.login()
     check_import(client, make_portfolio(owner, name="P").id, data)
+
+
+def written(value, mark, grouped):
+    """A Decimal as a file with this decimal mark writes it, with or without thousands separators."""
+    sign, text = ("-" if value < 0 else ""), f"{abs(value):f}"
+    whole, _, fraction = text.partition(".")
+    if grouped:
+        thousands = "," if mark == "." else "."
+        whole = f"{int(whole):,}".replace(",", thousands)
+    return sign + whole + (mark + fraction if fraction else "")
+
+
+@PARSER
+@given(value=st.decimals(min_value=-10**11, max_value=10**11, places=4, allow_nan=False),
+       mark=st.sampled_from([".", ","]), grouped=st.booleans())
+def test_a_number_written_with_the_files_mark_reads_as_itself(value, mark, grouped):
+    assert parse_number(written(value, mark, grouped), mark) == value
+
+
+@PARSER
+@given(value=st.decimals(min_value=1000, max_value=10**11, places=2, allow_nan=False).filter(lambda v: v % 1),
+       mark=st.sampled_from([".", ","]))
+def test_a_number_written_with_the_other_mark_is_refused_not_misread(value, mark):
+    other = "," if mark == "." else "."
+    text = written(value, other, grouped=True)  # both separators, in the other order: never read silently
+    with pytest.raises(ValueProblem, match="decimal"):
+        parse_number(text, mark)

@@ -140,3 +140,16 @@ def test_a_range_without_prices_is_words_not_a_500(app, client, signed_in, yahoo
     assert data["status"] == "stale" and "No prices since 30 Jun 2020" in data["message"]
     assert "does not know GONE" in data["errors"]["GONE"] and "SPY" in data["errors"]
     assert data["last_price_date"] == "2020-06-30"
+
+
+def test_the_warm_up_leaves_out_isins_waiting_for_a_symbol_and_account_rows(app):
+    from app.jobs import warm_tickers
+    from app.models import Security
+
+    make_portfolio(make_user(), trades=[(date(2025, 3, 3), "BUY", "AAPL", 1, 100),
+                                        (date(2025, 3, 3), "BUY", "US0378331005", 1, 100),
+                                        (date(2025, 3, 3), "FEE", "", 1, 5)])
+    db.session.add(Security(ticker="US0378331005", isin="US0378331005", to_resolve=True, kind="equity"))
+    db.session.commit()
+    tickers = warm_tickers(app)
+    assert "AAPL" in tickers and "US0378331005" not in tickers and "" not in tickers

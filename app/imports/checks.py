@@ -11,6 +11,7 @@ from app.imports.values import LIMIT, PLACES
 # New rows sort after the transactions already saved on the same day.
 NEW_ORDER = 10**12
 MAX_PASSES = 20
+ZERO_COST = "Shares added by a split or stock dividend while none were held: a buy at no cost."
 
 
 def _q(value):
@@ -29,8 +30,11 @@ def mark_duplicates(rows, existing):
     counts = Counter(fingerprint(t) for t in existing)
     for row in rows:
         if row.valid:
-            key = fingerprint(row)
-            if counts[key] > 0:
+            keys = [fingerprint(row)]
+            if row.split_added is not None:  # it may have gone in as a buy at no cost
+                keys.append(fingerprint(replace(row, type="BUY", quantity=row.split_added, price=ZERO, fees=ZERO)))
+            key = next((k for k in keys if counts[k] > 0), None)
+            if key is not None:
                 row.duplicate = True
                 counts[key] -= 1
 
@@ -81,20 +85,23 @@ def _walk(rows, existing):
 
 def _trade(row, order):
     """Return the Trade for a new row (a split still waiting for its ratio counts as 0 until worked out)."""
-    return Trade(ticker=row.ticker, type=row.type, trade_date=row.trade_date, quantity=row.quantity or ZERO,
+    kind = "SPLIT" if row.split_added is not None else row.type  # until its ratio (or a buy) is worked out
+    return Trade(ticker=row.ticker, type=kind, trade_date=row.trade_date, quantity=row.quantity or ZERO,
                  price=row.price, fees=row.fees, currency=row.currency, order=order)
 
 
 def _split_ratio(row, trade, holding):
-    """Turn a split given as shares added into a ratio from what was held; None (and a problem) when it cannot."""
+    """Turn shares added by a split or a stock dividend into the ratio, from what was held then; with nothing
+    held, into a buy at no cost (the file does not say what it split). None (and a problem) when it cannot."""
     held = holding.quantity
     if held <= 0:
-        row.problems.append(Problem(row.quantity_column, f"No {row.ticker} held on {row.trade_date}, so the split "
-                                                         "ratio cannot be worked out."))
-        return None
+        row.type, row.quantity, row.price = "BUY", row.split_added, ZERO
+        if ZERO_COST not in (row.note or ""):
+            row.note = f"{row.note} · {ZERO_COST}" if row.note else ZERO_COST
+        return replace(trade, type="BUY", quantity=row.split_added, price=ZERO, fees=ZERO)
     ratio = ((held + row.split_added) / held).quantize(PLACES, rounding=ROUND_HALF_UP)
     if ratio >= LIMIT:
         row.problems.append(Problem(row.quantity_column, "The split ratio this gives is too large."))
         return None
-    row.quantity = ratio
-    return replace(trade, quantity=ratio)
+    row.type, row.quantity, row.price = "SPLIT", ratio, ZERO
+    return replace(trade, type="SPLIT", quantity=ratio)

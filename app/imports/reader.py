@@ -8,14 +8,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from app.imports.formats import FORMATS, get_format
+from app.imports.detect import HEADER_SEARCH, TIE, NeedsMapping, find_header, sniff_header
+from app.imports.formats import get_format
+from app.imports.formats.mapped import MappedFormat
 from app.imports.rows import Context, ImportFailed, Problem, Record, Row
 from app.imports.values import date_order, decimal_mark
 
 log = logging.getLogger(__name__)
 
-SEPARATORS = (",", ";", "\t")
-HEADER_SEARCH = 40
 # Lines read to tell the file's decimal mark: plenty to decide, and cheap on a 20,000-line file.
 SAMPLE_ROWS = 2000
 # Control characters other than tab and newline: never data, and some would not survive a form round trip.
@@ -34,6 +34,9 @@ class ParsedFile:
     separator: str = ","
     mark: str = "."
     order: str = "mdy"
+    header: object = None
+    # What the preview should say about how the file was read (a snapshot keeps the latest date, …).
+    notes: list = field(default_factory=list)
 
 
 def normalize_text(text):
@@ -64,89 +67,115 @@ def decode(data):
     return normalize_text(text)
 
 
-def find_header(lines, fmt=None):
-    """Return (line index, separator, format, columns) of the first line that is a known header."""
-    candidates = (fmt,) if fmt else FORMATS
-    for index, line in enumerate(lines[:HEADER_SEARCH]):
-        for separator in SEPARATORS:
-            if separator not in line:
-                continue
-            try:
-                cells = next(csv.reader([line], delimiter=separator))
-            except (csv.Error, StopIteration):
-                continue
-            for candidate in candidates:
-                columns = candidate.match(cells)
-                if columns:
-                    return index, separator, candidate, columns
-    if fmt:
-        raise ImportFailed(
-            f"No {fmt.label} header found in the first {HEADER_SEARCH} lines: it looks like “{fmt.header}”."
-        )
-    first = next((line for line in lines if line.strip()), "")
-    if not first:
-        raise ImportFailed("The file is empty.")
-    raise ImportFailed(
-        "Folio does not recognize this file: no line near the top looks like a header it knows "
-        f"(the first line is “{first[:80]}”). Choose the format, or use the columns {FORMATS[-2].header}."
-    )
-
-
-def records(text, index, separator, columns, max_rows):
-    """Yield the Records after the header line, skipping blank lines and repeated headers."""
-    parts = text.split("\n", index + 1)
-    header, body = parts[index], (parts[index + 1] if len(parts) > index + 1 else "")
-    reader = csv.reader(io.StringIO(body), delimiter=separator)
-    repeated = [cell.strip().lower() for cell in next(csv.reader([header], delimiter=separator))]
-    seen, count = 0, 0
+def body_lines(text, header, max_rows):
+    """Return a Record (its columns still unknown) for each data line after the header, skipping blank lines and
+    repeated headers."""
+    parts = text.split("\n", header.index + 1)
+    body = parts[header.index + 1] if len(parts) > header.index + 1 else ""
+    reader = csv.reader(io.StringIO(body), delimiter=header.separator)
+    repeated = [cell.strip().lower() for cell in header.cells]
+    seen, found = 0, []
     try:
         for cells in reader:
-            line = index + 2 + seen
+            line = header.index + 2 + seen
             seen = reader.line_num
             if not any(cell.strip() for cell in cells) or (
                     cells[0].strip().lower() == repeated[0] and [c.strip().lower() for c in cells] == repeated):
                 continue
-            count += 1
-            if count > max_rows:
+            if len(found) >= max_rows:
                 raise ImportFailed(f"The file has more than {max_rows:,} rows: split it into smaller files.")
-            yield Record(line, cells, columns)
+            found.append(Record(line, cells, None))
     except csv.Error as exc:
-        raise ImportFailed(f"Line {index + 2 + seen} cannot be read: {exc}. Is a quote left open?") from exc
+        raise ImportFailed(f"Line {header.index + 2 + seen} cannot be read: {exc}. Is a quote left open?") from exc
+    return found
 
 
 def not_data(record):
-    """Return why a record is a total or a note rather than data, or None."""
+    """Return (why, kind) when a record is a total or a note rather than data, else None."""
     filled = (cell for cell in record.cells if cell.strip())
     first, second = next(filled, ""), next(filled, None)
     if "otal" in first and TOTAL.search(first.strip()):
-        return "A total line, not a transaction."
+        return "A total line, not a transaction.", "total line"
     if second is None:
-        return "Not a data line."
+        return "Not a data line.", "not a data line"
     return None
 
 
-def parse_text(text, format_name=None, *, currency="USD", today=None, max_rows=20000):
-    """Read normalized text into a ParsedFile; raise ImportFailed when the file as a whole cannot be read."""
-    fmt = get_format(format_name) if format_name else None
+def parse_text(text, format_name=None, *, mapping=None, currency="USD", today=None, max_rows=20000):
+    """Read normalized text into a ParsedFile; raise NeedsMapping when no format is sure of it, ImportFailed
+    when the file as a whole cannot be read."""
     lines = text.split("\n")
-    index, separator, fmt, columns = find_header(lines, fmt)
-    found = list(records(text, index, separator, columns, max_rows))
-    numbers = [r.get(key) for r in found[:SAMPLE_ROWS] for key in fmt.numeric if key in columns]
-    mark = decimal_mark(numbers, "," if separator == ";" else ".")
+    if mapping is not None:
+        fmt = MappedFormat(mapping)
+        header = fmt.find(lines)
+        found, data = fmt.found, body_lines(text, header, max_rows)
+    elif format_name:
+        fmt = get_format(format_name)
+        header = find_header(lines, (fmt,))
+        if header is None:
+            raise ImportFailed(f"No {fmt.label} header found in the first {HEADER_SEARCH} lines: it looks like "
+                               f"“{fmt.header}”.")
+        found, data = header.matches[0][1], body_lines(text, header, max_rows)
+    else:
+        header = find_header(lines)
+        if header is None:
+            raise NeedsMapping("Folio does not recognize this file: its header is not one of the formats it knows.",
+                               sniff_header(lines))
+        data = body_lines(text, header, max_rows)
+        fmt, found = choose(header, data)
+    columns = header.columns(found)
+    records = data
+    for record in records:
+        record.columns = columns
+    numbers = [text for r in records[:SAMPLE_ROWS] for text in fmt.numbers(r)]
+    mark = fmt.mark or decimal_mark(numbers, "," if header.separator == ";" else ".")
     fallback = "dmy" if mark == "," else "mdy"
-    order = fmt.date_order or date_order((r.get(fmt.date_column) for r in found), fallback)
+    order = fmt.date_order or date_order((r.get(fmt.date_column) for r in records), fallback)
     ctx = Context(mark=mark, order=order, currency=currency, today=today or date.today())
-    parsed = ParsedFile(format=fmt, header_line=index + 1, separator=separator, mark=mark, order=order)
-    for record in found:
-        parsed.rows.append(parse_record(fmt, record, ctx))
+    parsed = ParsedFile(format=fmt, header_line=header.index + 1, separator=header.separator, mark=mark,
+                        order=order, header=header)
+    rows = parsed.rows
+    for record in records:
+        result = parse_record(fmt, record, ctx)
+        if type(result) is list:  # one line, two transactions (a reinvested dividend)
+            rows.extend(result)
+        else:
+            rows.append(result)
+    parsed.rows = fmt.finish(parsed.rows, ctx, parsed.notes)
     return parsed
+
+
+def choose(header, data):
+    """Return (format, found) of the one format sure of this file; raise NeedsMapping when none is."""
+    sample = data[:SAMPLE_ROWS]
+    refused = []
+    sure = []
+    for fmt, found in header.matches:
+        spot = found.get(fmt.type_column) if fmt.type_column else None
+        values = [r.cells[spot].strip() for r in sample if spot is not None and spot < len(r.cells)]
+        if fmt.vouches_for(values):
+            sure.append((fmt, found))
+        else:
+            unknown = list(dict.fromkeys(v for v in values if v and not fmt.knows_type(v)))[:3]
+            refused.append((fmt, unknown))
+    if not sure:
+        fmt, unknown = refused[0]
+        shown = ", ".join(f"“{v[:30]}”" for v in unknown)
+        raise NeedsMapping(f"The header looks like {fmt.label}, but its types ({shown}…) are not ones "
+                           f"{fmt.label} uses: say which column is what below.", header)
+    if len(sure) > 1:
+        (first, a), (second, b) = sure[0], sure[1]
+        if first.score(a, header.names) - second.score(b, header.names) < TIE:
+            raise NeedsMapping(f"The header fits both {first.label} and {second.label}: say which column is what "
+                               "below, or choose the format.", header)
+    return sure[0]
 
 
 def parse_record(fmt, record, ctx):
     """Parse one record; a line that breaks the parser becomes a row with a problem, never an error page."""
     reason = not_data(record)
     if reason:
-        return Row(line=record.line, skipped=reason)
+        return Row(line=record.line, skipped=reason[0], skip_kind=reason[1])
     try:
         return fmt.parse(record, ctx)
     except Exception:  # noqa: BLE001 - one odd line must not stop the import of the others

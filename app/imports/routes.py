@@ -1,16 +1,17 @@
-"""Import pages: upload and preview a file, confirm it, undo an import, export a portfolio as CSV."""
+"""Import pages: upload and preview a file, map its columns, confirm it, undo an import, export a portfolio."""
 
 import re
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from app.errors import render_error
 from app.imports import bp, service
-from app.imports.forms import ConfirmForm, UploadForm
-from app.imports.payload import pack, unpack
+from app.imports.export import export_csv
+from app.imports.forms import ConfirmForm, SymbolForm, UploadForm, mapping_form
 from app.imports.rows import ImportFailed
 from app.portfolios.access import get_owned_batch, get_owned_portfolio
+from app.prices.isin import SymbolError, assign_symbol
 
 # Rows shown in a preview table: every row with a problem up to the first cap, then the others up to the second.
 SHOW_PROBLEMS, SHOW_OTHERS = 2000, 1000
@@ -30,22 +31,30 @@ def shown_rows(rows):
     return picked
 
 
-def piece_size():
-    """Return how long one hidden form field may be (Flask refuses a longer text field with 413)."""
-    limit = current_app.config.get("MAX_FORM_MEMORY_SIZE") or 0
-    return max(1000, limit - 10_000) if limit else 10**9
-
-
 def upload_page(portfolio, form, status=200):
     """Render the upload form with the list of past imports."""
     batches = service.batches_of(portfolio.id)
     return render_template("imports/upload.html", portfolio=portfolio, form=form, batches=batches), status
 
 
+def preview_page(portfolio, preview):
+    """Render a preview with its confirm form (which carries only the kept file's id)."""
+    return render_template("imports/preview.html", portfolio=portfolio, preview=preview,
+                           form=ConfirmForm(file_hash=preview.file_hash), rows=shown_rows(preview.rows))
+
+
+def mapping_page(portfolio, batch, message=None, step=None, form=None, outcome=None, status=200):
+    """Render the mapping step for a kept file."""
+    step = step or service.mapping_step(batch, current_user.id)
+    form = form or mapping_form(step.header, step.values, step.mapping, step.type_column)
+    return render_template("imports/mapping.html", portfolio=portfolio, batch=batch, step=step, form=form,
+                           message=message, outcome=outcome), status
+
+
 @bp.route("/portfolios/<int:portfolio_id>/import", methods=["GET", "POST"])
 @login_required
 def upload(portfolio_id):
-    """Show the upload form and past imports; on a post, show the preview of the file."""
+    """Show the upload form and past imports; on a post, show the preview of the file (or its mapping step)."""
     portfolio = get_owned_portfolio(portfolio_id)
     form = UploadForm()
     if not form.validate_on_submit():
@@ -53,32 +62,72 @@ def upload(portfolio_id):
     try:
         text, filename = form.source()
         preview = service.preview(portfolio, text, filename, form.format.data or None)
+    except service.MappingNeeded as need:
+        return mapping_page(portfolio, need.batch, need.message)
     except ImportFailed as exc:
         form.file.errors = [str(exc)]
         return upload_page(portfolio, form, 400)
-    confirm = ConfirmForm(file_hash=preview.file_hash, filename=preview.filename, format=preview.format.name)
-    payload = pack(text, piece_size()) if preview.can_commit else []
-    # The confirmation carries the file back compressed; one that would not fit in a request cannot be confirmed.
-    too_big = sum(map(len, payload)) > current_app.config["MAX_CONTENT_LENGTH"] - 65536
-    return render_template(
-        "imports/preview.html", portfolio=portfolio, preview=preview, form=confirm,
-        rows=shown_rows(preview.rows), payload=[] if too_big else payload, too_big=too_big,
-    )
+    return preview_page(portfolio, preview)
 
 
-@bp.route("/portfolios/<int:portfolio_id>/import/confirm", methods=["POST"])
+@bp.route("/portfolios/<int:portfolio_id>/import/<int:batch_id>")
 @login_required
-def confirm(portfolio_id):
+def show_preview(portfolio_id, batch_id):
+    """Show the preview of a file kept on the server, checked against the portfolio as it is now."""
+    portfolio = get_owned_portfolio(portfolio_id)
+    batch = get_owned_batch(portfolio, batch_id)
+    try:
+        preview = service.preview_batch(portfolio, batch)
+    except service.NeedsMapping as need:
+        return mapping_page(portfolio, batch, need.message)
+    except ImportFailed as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("imports.upload", portfolio_id=portfolio.id))
+    return preview_page(portfolio, preview)
+
+
+@bp.route("/portfolios/<int:portfolio_id>/import/<int:batch_id>/map", methods=["GET", "POST"])
+@login_required
+def map_columns(portfolio_id, batch_id):
+    """Say which column is what in a file no format knows; show its first rows, or the preview of the import."""
+    portfolio = get_owned_portfolio(portfolio_id)
+    batch = get_owned_batch(portfolio, batch_id)
+    try:
+        if request.method == "GET":
+            return mapping_page(portfolio, batch)
+        step = service.mapping_step(batch, current_user.id, _int(request.form.get("role_type")))
+        form = mapping_form(step.header, step.values, step.mapping, step.type_column)
+        if not form.validate_on_submit():
+            return mapping_page(portfolio, batch, "The form was incomplete: check each choice.", step, form,
+                                status=400)
+        if form.types_changed():  # the meanings posted were for the other column's values: ask for these
+            chosen = {**form.mapping(), "types": step.mapping["types"]}
+            fresh = mapping_form(step.header, step.values, chosen, step.type_column, formdata=None)
+            return mapping_page(portfolio, batch, "The type column changed: say what each of its values means.",
+                                step, fresh)
+        outcome = service.apply_mapping(portfolio, batch, form.mapping(), current_user.id, keep=not form.show.data)
+    except ImportFailed as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("imports.upload", portfolio_id=portfolio.id))
+    if outcome.preview is not None:
+        return preview_page(portfolio, outcome.preview)
+    return mapping_page(portfolio, batch, step=step, form=form, outcome=outcome,
+                        status=400 if outcome.problems else 200)
+
+
+@bp.route("/portfolios/<int:portfolio_id>/import/<int:batch_id>/confirm", methods=["POST"])
+@login_required
+def confirm(portfolio_id, batch_id):
     """Import the previewed file, all of its new rows in one transaction."""
     portfolio = get_owned_portfolio(portfolio_id)
-    form = ConfirmForm()
+    batch = get_owned_batch(portfolio, batch_id)
     back = url_for("imports.upload", portfolio_id=portfolio.id)
+    form = ConfirmForm()
     if not form.validate_on_submit():
         flash("Nothing was imported: the confirmation form was incomplete. Upload the file again.", "error")
         return redirect(back)
     try:
-        text = unpack(request.form.getlist("payload"), 2 * current_app.config["MAX_CONTENT_LENGTH"] + 4096)
-        batch = service.commit(portfolio, text, form.filename.data, form.format.data or None, form.file_hash.data)
+        batch = service.commit(portfolio, batch, expected_hash=form.file_hash.data)
     except ImportFailed as exc:
         flash(f"Nothing was imported: {exc}", "error")
         return redirect(back)
@@ -102,6 +151,24 @@ def undo(portfolio_id, batch_id):
     return redirect(url_for("imports.upload", portfolio_id=portfolio.id))
 
 
+@bp.route("/portfolios/<int:portfolio_id>/isin", methods=["POST"])
+@login_required
+def name_symbol(portfolio_id):
+    """Give a holding known only by its ISIN the symbol its owner types."""
+    portfolio = get_owned_portfolio(portfolio_id)
+    form = SymbolForm()
+    if not form.validate_on_submit():
+        flash("Not changed: " + "; ".join(sum(form.errors.values(), [])), "error")
+    else:
+        try:
+            symbol = assign_symbol(portfolio.id, form.isin.data, form.symbol.data)
+        except SymbolError as exc:
+            flash(f"Not changed: {exc}", "error")
+        else:
+            flash(f"{form.isin.data} is now {symbol}.", "success")
+    return redirect(url_for("portfolios.show", portfolio_id=portfolio.id))
+
+
 @bp.route("/portfolios/<int:portfolio_id>/export.csv")
 @login_required
 def export(portfolio_id):
@@ -109,7 +176,7 @@ def export(portfolio_id):
     portfolio = get_owned_portfolio(portfolio_id)
     slug = re.sub(r"[^A-Za-z0-9]+", "-", portfolio.name).strip("-").lower() or "portfolio"
     # The BOM makes Excel read the file as UTF-8; our import reads it either way.
-    body = "\ufeff" + service.export_csv(portfolio.id)
+    body = "\ufeff" + export_csv(portfolio.id)
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{slug}-transactions.csv"',
     })
@@ -125,3 +192,8 @@ def too_large(error):
         size = f"{limit / 1048576:g} MB" if limit >= 1048576 else f"{limit / 1024:g} KB"
         message = f"The file is too large: the limit is {size}."
     return render_error(413, message)
+
+
+def _int(text):
+    """Return a form's column index, or None for none (and for anything that is not one)."""
+    return int(text) if text and text.isdigit() else None

@@ -1,29 +1,34 @@
-"""Imports: preview a file against a portfolio, commit it in one transaction, undo it, export a portfolio."""
+"""Imports: preview a file against a portfolio (kept on the server), commit it in one transaction, undo it."""
 
-import csv
 import hashlib
-import io
+import json
 import logging
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.analytics.holdings import HoldingsError, compute_holdings
 from app.extensions import db
+from app.imports import mapping as mappings
 from app.imports.checks import check_holdings, mark_duplicates
-from app.imports.reader import decode, normalize_text, parse_text
+from app.imports.detect import NeedsMapping, sniff_header
+from app.imports.formats.base import fold
+from app.imports.formats.mapped import MappedFormat
+from app.imports.reader import body_lines, decode, normalize_text, parse_text
 from app.imports.rows import ImportFailed
+from app.imports.securities import remember_pending, use_known_symbols
 from app.models import ImportBatch, Transaction, utcnow
 from app.portfolios.service import lock_portfolio, to_trade, touch, trades_of, transactions_of
 
 log = logging.getLogger(__name__)
 
-EXPORT_COLUMNS = ("date", "type", "ticker", "quantity", "price", "fees", "currency", "note")
-# A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A preview nobody confirmed is dropped after this long.
+PREVIEW_LIFETIME = timedelta(days=1)
 
 
 @dataclass
@@ -37,6 +42,7 @@ class Preview:
     previous: ImportBatch | None = None
     problem: str | None = None
     counts: Counter = field(default_factory=Counter)
+    batch: ImportBatch | None = None
 
     @property
     def format(self):
@@ -57,6 +63,24 @@ class Preview:
     def can_commit(self):
         """Whether confirming would add anything."""
         return not self.problem and self.counts["new"] > 0
+
+    @property
+    def left_out(self):
+        """How many rows are left out for each reason, most first."""
+        return Counter(row.reason for row in self.rows if row.status != "new").most_common()
+
+    @property
+    def pending_isins(self):
+        """The ISINs that will be stored until the price runner finds their symbols."""
+        return sorted({row.isin for row in self.new_rows if row.pending_isin})
+
+
+class MappingNeeded(NeedsMapping):  # noqa: N818 - a signal, like its parent
+    """No format is sure of an uploaded file; it is kept as `batch` for the mapping step."""
+
+    def __init__(self, need, batch):
+        super().__init__(need.message, need.header)
+        self.batch = batch
 
 
 def file_hash(text):
@@ -88,14 +112,15 @@ def previous_import(portfolio_id, digest):
     return db.session.scalars(query.order_by(ImportBatch.id.desc())).first()
 
 
-def preview(portfolio, text, filename, format_name=None, today=None):
-    """Parse `text` and check it against the portfolio; raise ImportFailed when the file cannot be read."""
+def check(portfolio, text, filename, format_name=None, mapping=None, today=None):
+    """Parse `text` and check it against the portfolio; raise NeedsMapping or ImportFailed when it cannot be read."""
     parsed = parse_text(
-        text, format_name, currency=portfolio.base_currency or "USD", today=today,
+        text, format_name, mapping=mapping, currency=portfolio.base_currency or "USD", today=today,
         max_rows=current_app.config.get("IMPORT_MAX_ROWS", 20000),
     )
     digest = file_hash(text)
     result = Preview(portfolio_id=portfolio.id, filename=clean_filename(filename), file_hash=digest, parsed=parsed)
+    use_known_symbols(parsed.rows)
     existing = trades_of(portfolio.id)
     result.previous = previous_import(portfolio.id, digest)
     if result.previous is not None:
@@ -108,31 +133,151 @@ def preview(portfolio, text, filename, format_name=None, today=None):
     return result
 
 
-def commit(portfolio, text, filename, format_name=None, expected_hash=None, today=None):
-    """Add the file's new rows to the portfolio in one database transaction; return the ImportBatch."""
-    # Two confirmations at once (a double click) must not both add the rows: hold the portfolio row.
+def preview(portfolio, text, filename, format_name=None, today=None):
+    """Check an uploaded file and keep it on the server for its confirmation; raise MappingNeeded (with the
+    kept file) when no format is sure of it."""
+    try:
+        result = check(portfolio, text, filename, format_name, today=today)
+    except NeedsMapping as need:
+        raise MappingNeeded(need, stage(portfolio, text, filename)) from None
+    if result.can_commit:
+        result.batch = stage(portfolio, text, result.filename, result.format.name)
+    return result
+
+
+def preview_batch(portfolio, batch, today=None):
+    """Check a file kept on the server again, the way it was read before (format or column mapping)."""
+    if batch.status != "preview":
+        raise ImportFailed("This file was already imported." if batch.status == "committed" else
+                           "This preview is no longer there: upload the file again.")
+    mapping = json.loads(batch.mapping) if batch.mapping else None
+    result = check(portfolio, content_of(batch), batch.filename, None if mapping else batch.format or None,
+                   mapping=mapping, today=today)
+    result.batch = batch
+    return result
+
+
+def preview_mapped(portfolio, batch, mapping, user_id, today=None):
+    """Check a kept file under the column mapping its owner chose; remember the mapping for that header."""
+    result = check(portfolio, content_of(batch), batch.filename, mapping=mapping, today=today)
+    batch.format, batch.mapping = "mapped", json.dumps(mapping)
+    mappings.save(user_id, mapping)
+    db.session.commit()
+    result.batch = batch
+    return result
+
+
+@dataclass
+class MappingStep:
+    """What the mapping step shows: the header, a few values of each column, the type values, a mapping."""
+
+    header: object
+    samples: list
+    values: list
+    mapping: dict
+    saved_at: object = None
+    type_column: int | None = None
+
+
+def mapping_step(batch, user_id, type_column=None):
+    """Return the mapping step for a kept file: its own mapping, else the user's saved one, else a guess.
+
+    `type_column` (the column the person just chose for the types) decides which type values are listed.
+    """
+    text = content_of(batch)
+    lines = text.split("\n")
+    mapping = json.loads(batch.mapping) if batch.mapping else None
+    header = MappedFormat(mapping).find(lines) if mapping else sniff_header(lines)
+    data = body_lines(text, header, current_app.config.get("IMPORT_MAX_ROWS", 20000))
+    saved_at = None
+    if mapping is None:
+        mapping, saved_at = mappings.saved(user_id, header.names)
+        mapping = mapping or mappings.guess(header, data)
+    index = mapping["columns"].get("type") if type_column is None else type_column
+    values = mappings.type_values(data, index)
+    mapping["columns"]["type"] = index
+    for value in values:  # a value the mapping has not seen yet gets a guess, to be checked by the person
+        mapping["types"].setdefault(fold(value), mappings.guess_meaning(value) or "")
+    return MappingStep(header=header, samples=mappings.samples(header, data), values=values, mapping=mapping,
+                       saved_at=saved_at, type_column=index)
+
+
+@dataclass
+class MappingOutcome:
+    """What a mapping gave: problems with the mapping itself, the first rows read with it, or the preview."""
+
+    problems: list = field(default_factory=list)
+    rows: list = field(default_factory=list)
+    preview: Preview | None = None
+
+
+def apply_mapping(portfolio, batch, mapping, user_id, keep=True, first=10):
+    """Read a kept file with a mapping: its first rows to look at, or (`keep`) the preview, remembering the mapping."""
+    problems = mappings.check_mapping(mapping)
+    if problems:
+        return MappingOutcome(problems=problems)
+    if keep:
+        return MappingOutcome(preview=preview_mapped(portfolio, batch, mapping, user_id))
+    tried = check(portfolio, content_of(batch), batch.filename, mapping=mapping)
+    return MappingOutcome(rows=tried.rows[:first])
+
+
+def stage(portfolio, text, filename, format_name=""):
+    """Keep a file on the server as a preview of an import into this portfolio; drop stale previews."""
+    db.session.execute(delete(ImportBatch).where(ImportBatch.status == "preview",
+                                                 ImportBatch.created_at < utcnow() - PREVIEW_LIFETIME))
+    batch = ImportBatch(portfolio_id=portfolio.id, filename=clean_filename(filename), file_hash=file_hash(text),
+                        format=format_name or "", status="preview", content=zlib.compress(text.encode("utf-8"), 1))
+    db.session.add(batch)
+    db.session.commit()
+    return batch
+
+
+def content_of(batch):
+    """Return the text of a file kept for its preview."""
+    if batch.content is None:
+        raise ImportFailed("This preview is no longer there: upload the file again.")
+    return zlib.decompress(batch.content).decode("utf-8")
+
+
+def commit(portfolio, batch, today=None, expected_hash=None):
+    """Add the kept file's new rows to the portfolio in one database transaction; return the ImportBatch."""
+    # Two confirmations at once (a double click) must not both add the rows: only one moves the batch on.
     lock_portfolio(portfolio.id)
-    result = preview(portfolio, text, filename, format_name, today)
-    if expected_hash and result.file_hash != expected_hash:
-        raise ImportFailed("The file changed after the preview: upload it again and check the new preview.")
+    claimed = db.session.execute(update(ImportBatch).where(ImportBatch.id == batch.id, ImportBatch.status == "preview")
+                                 .values(status="importing")).rowcount
+    db.session.refresh(batch)
+    if claimed and expected_hash and batch.file_hash != expected_hash:
+        db.session.rollback()
+        raise ImportFailed("This is not the file that was previewed: upload it again.")
+    if not claimed:
+        db.session.rollback()
+        raise ImportFailed("This file was already imported." if batch.status in ("committed", "importing") else
+                           "This preview is no longer there: upload the file again.")
+    mapping = json.loads(batch.mapping) if batch.mapping else None
+    try:
+        result = check(portfolio, content_of(batch), batch.filename, None if mapping else batch.format or None,
+                       mapping=mapping, today=today)
+    except (ImportFailed, NeedsMapping) as exc:
+        db.session.rollback()
+        raise ImportFailed(str(exc)) from exc
     if result.problem:
+        db.session.rollback()
         raise ImportFailed(result.problem)
     new = result.new_rows
     if not new:
+        db.session.rollback()
         raise ImportFailed("Nothing to import: every row is already in the portfolio, skipped, or has a problem.")
     try:
-        batch = ImportBatch(
-            portfolio_id=portfolio.id, filename=result.filename, file_hash=result.file_hash,
-            format=result.format.name, row_count=len(result.rows), imported_count=len(new),
-            skipped_count=len(result.rows) - len(new), status="committed",
-        )
-        db.session.add(batch)
-        db.session.flush()
         now = utcnow()
+        batch.row_count, batch.imported_count = len(result.rows), len(new)
+        batch.skipped_count = len(result.rows) - len(new)
+        batch.status, batch.content, batch.created_at = "committed", None, now
         values = [
             {**row.fields(), "portfolio_id": portfolio.id, "import_batch_id": batch.id, "created_at": now}
             for row in new
         ]
+        remember_pending(new)
         # Core's executemany: one statement for every row (the ORM's bulk insert splits on each None).
         db.session.execute(insert(Transaction.__table__), values)
         touch(portfolio.id)
@@ -145,8 +290,8 @@ def commit(portfolio, text, filename, format_name=None, expected_hash=None, toda
 
 
 def batches_of(portfolio_id):
-    """Return a portfolio's imports, newest first."""
-    query = select(ImportBatch).where(ImportBatch.portfolio_id == portfolio_id)
+    """Return a portfolio's imports, newest first (previews waiting for a confirmation are not imports)."""
+    query = select(ImportBatch).where(ImportBatch.portfolio_id == portfolio_id, ImportBatch.status != "preview")
     return list(db.session.scalars(query.order_by(ImportBatch.created_at.desc(), ImportBatch.id.desc())))
 
 
@@ -155,7 +300,8 @@ def undo(batch):
     lock_portfolio(batch.portfolio_id)  # one change to the holdings at a time, checked against what is stored
     db.session.refresh(batch)
     if batch.status != "committed":
-        raise ImportFailed("This import was already undone.")
+        raise ImportFailed("This import was already undone." if batch.status == "undone" else
+                           "This file was never imported.")
     remaining = [to_trade(t) for t in transactions_of(batch.portfolio_id) if t.import_batch_id != batch.id]
     try:
         compute_holdings(remaining)
@@ -169,26 +315,3 @@ def undo(batch):
     touch(batch.portfolio_id)
     db.session.commit()
     return removed
-
-
-def _plain(value):
-    """Write a Decimal without exponent or trailing zeros."""
-    text = f"{value.normalize():f}" if value is not None else "0"
-    return "0" if text in ("-0", "") else text
-
-
-def neutralize(cell):
-    """Keep a spreadsheet from running a cell as a formula: prefix `'` to one starting with = + - @."""
-    return f"'{cell}" if cell.startswith(FORMULA_START) else cell
-
-
-def export_csv(portfolio_id):
-    """Return the portfolio's transactions in our own CSV format, oldest first."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
-    for t in reversed(transactions_of(portfolio_id)):
-        cells = (t.trade_date.isoformat(), t.type, t.ticker, _plain(t.quantity), _plain(t.price), _plain(t.fees),
-                 t.currency or "", t.note or "")
-        writer.writerow([neutralize(cell) for cell in cells])
-    return out.getvalue()

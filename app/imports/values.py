@@ -14,6 +14,12 @@ DATE_PARTS = re.compile(r"^(\d{1,4})[-/.](\d{1,2})[-/.](\d{1,4})$")
 COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 SLASHED = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.]\d{2,4}")
 DOTTED = re.compile(r"^\d{1,2}\.\d{1,2}\.\d{2,4}")
+# A number whose thousands separators come in groups of three, before the one decimal mark (if any).
+GROUPED = {
+    ".": re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?(?:[eE][+-]?\d{1,3})?$"),
+    ",": re.compile(r"^[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?(?:[eE][+-]?\d{1,3})?$"),
+}
+MARK_NAMES = {".": "point", ",": "comma"}
 
 
 class ValueProblem(ValueError):
@@ -47,7 +53,11 @@ def decimal_mark(sample, fallback="."):
 
 
 def parse_number(text, mark="."):
-    """Read a number such as `$1,234.50`, `-1.234,5`, `(12.00)` or `USD 5`; raise ValueProblem if it is not one."""
+    """Read a number such as `$1,234.50`, `-1.234,5`, `(12.00)` or `USD 5`; raise ValueProblem if it is not one.
+
+    A value that is not written the way the file's decimal mark says (`1.234,50` or `12,5` in a file with
+    decimal points) is refused, naming both readings, rather than read one way silently.
+    """
     raw = clean(text)
     if mark == "." and SIMPLE.match(raw):
         value = Decimal(raw)
@@ -55,20 +65,46 @@ def parse_number(text, mark="."):
     body = CURRENCY_MARKS.sub("", raw.upper())
     negative = body.startswith("(") and body.endswith(")")
     body = body.strip("()")
-    thousands = "," if mark == "." else "."
-    body = body.replace(thousands, "")
-    if mark == ",":
-        body = body.replace(",", ".")
-    if not PLAIN.match(body):
+    value = _read(body, mark)
+    if value is None:
+        other = "," if mark == "." else "."
+        strict, loose = _read(body, other), _read(body, mark, strict=False)
+        if strict is not None and loose is not None and strict != loose:
+            raise ValueProblem(
+                f"“{raw[:40]}” reads as {_plain(loose)} with a decimal {MARK_NAMES[mark]} but as {_plain(strict)} "
+                f"with a decimal {MARK_NAMES[other]}, and this file uses decimal {MARK_NAMES[mark]}s: "
+                "write it the way the file's other numbers are written."
+            )
+        if strict is not None:
+            raise ValueProblem(f"“{raw[:40]}” is written with a decimal {MARK_NAMES[other]}, and this file uses "
+                               f"decimal {MARK_NAMES[mark]}s: write it the way the file's other numbers are written.")
         raise ValueProblem(f"“{raw[:40]}” is not a number.")
-    try:
-        value = Decimal(body)
-    except InvalidOperation as exc:  # pragma: no cover - PLAIN admits only valid literals
-        raise ValueProblem(f"“{raw[:40]}” is not a number.") from exc
     if abs(value) >= LIMIT:
         raise ValueProblem(f"“{raw[:40]}” is too large.")
     value = value.quantize(PLACES, rounding=ROUND_HALF_UP)
     return -value if negative else value
+
+
+def _read(body, mark, strict=True):
+    """Return the Decimal `body` means with this decimal mark, or None; strict: thousands only in threes."""
+    thousands = "," if mark == "." else "."
+    if strict and thousands in body and not GROUPED[mark].match(body):
+        return None
+    body = body.replace(thousands, "")
+    if mark == ",":
+        body = body.replace(",", ".")
+    if not PLAIN.match(body):
+        return None
+    try:
+        return Decimal(body)
+    except InvalidOperation:  # pragma: no cover - PLAIN admits only valid literals
+        return None
+
+
+def _plain(value):
+    """Write a Decimal as people do (no exponent, no trailing zeros)."""
+    text = f"{value.normalize():f}"
+    return text if len(text) <= 24 else f"{value:.6g}"
 
 
 def date_order(sample, fallback="mdy"):
@@ -111,3 +147,4 @@ def parse_date(text, order="mdy"):
         return date(year, month, day)
     except ValueError as exc:
         raise ValueProblem(f"“{raw[:40]}” is not a date.") from exc
+

@@ -45,6 +45,9 @@ class HoldingRow:
     message: str | None = None
     reason: str | None = None  # why there is no price, in words: "no price yet", "unknown ticker", …
     reason_since: str | None = None  # ISO time (UTC) the reason holds since, e.g. when Yahoo became unreachable
+    # Imported by ISIN and not yet resolved to a symbol (the ticker is the ISIN); `isin_unknown` once Yahoo had none.
+    isin: str | None = None
+    isin_unknown: bool = False
 
     def as_dict(self):
         """A JSON-ready form of the row."""
@@ -257,6 +260,8 @@ def _row(ticker, holding, quote_currency, quotes, security, board, now):
     else:
         row.cost_base = row.cost_basis * cost_rate
         board.total_cost += row.cost_base
+    if security is not None and security.to_resolve:
+        row.isin, row.isin_unknown = security.isin, security.unknown_since is not None
     if quote is None or quote.price is None:
         row.status, row.message = (quote.status, quote.message) if quote else ("missing", None)
         row.reason, row.reason_since = missing_reason(row, board)

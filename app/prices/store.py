@@ -230,11 +230,16 @@ def currencies_in_use():
 
 
 def held_tickers():
-    """Every ticker held in any portfolio, most-held (by number of portfolios) first."""
+    """Every ticker held in any portfolio, most-held (by number of portfolios) first.
+
+    Not account-level rows (no ticker) and not ISINs still waiting for their symbol (Yahoo has no chart of those).
+    """
     from app.models import Transaction
 
+    waiting = select(Security.ticker).where(Security.to_resolve.is_(True))
     query = (
         select(Transaction.ticker, func.count(func.distinct(Transaction.portfolio_id)).label("n"))
+        .where(Transaction.ticker != "", Transaction.ticker.not_in(waiting))
         .group_by(Transaction.ticker)
         .order_by(func.count(func.distinct(Transaction.portfolio_id)).desc(), Transaction.ticker)
     )

@@ -1,10 +1,28 @@
-"""The file formats, in the order they are tried when recognizing a header (most specific first)."""
+"""The file formats Folio recognizes from their header."""
 
-from app.imports.formats import folio, ghostfolio, ibkr, positions, schwab, wealthfolio, yahoo
+from app.imports.formats import (
+    degiro,
+    degiro_account,
+    fidelity,
+    folio,
+    freetrade,
+    ghostfolio,
+    ibkr,
+    positions,
+    revolut,
+    schwab,
+    trading212,
+    vanguard,
+    wealthfolio,
+    yahoo,
+)
 from app.imports.rows import ImportFailed
 
+# Each header is accepted by one format only (tests/test_imports_detect.py); the order only breaks ties.
 FORMATS = (
-    ibkr.FORMAT, yahoo.FORMAT, schwab.FORMAT, ghostfolio.FORMAT, wealthfolio.FORMAT, folio.FORMAT, positions.FORMAT,
+    folio.FORMAT, ibkr.FORMAT, yahoo.FORMAT, schwab.FORMAT, ghostfolio.FORMAT, wealthfolio.FORMAT, revolut.FORMAT,
+    trading212.FORMAT, degiro.FORMAT, degiro_account.FORMAT, freetrade.FORMAT, fidelity.FORMAT, vanguard.FORMAT,
+    positions.FORMAT,
 )
 BY_NAME = {fmt.name: fmt for fmt in FORMATS}
 

@@ -1,7 +1,8 @@
 """Our own CSV: `date,type,ticker,quantity,price,fees,currency,note`, with the common aliases."""
 
-from app.imports.formats.base import Format
+from app.imports.formats.base import Format, fold
 from app.imports.rows import Builder
+from app.models import TRANSACTION_TYPES
 
 TYPES = {
     "buy": "BUY", "bought": "BUY", "b": "BUY", "purchase": "BUY",
@@ -25,8 +26,18 @@ class Folio(Format):
         "fees": ("fees", "fee", "commission", "commissions"),
         "currency": ("currency", "ccy"),
         "note": ("note", "notes", "comment", "memo"),
+        # Columns only other tools' files have: a header with one of them is not ours.
+        "foreign": ("datasource", "data source", "instrumenttype", "instrument type", "settlement date",
+                    "fees & comm", "fees & commissions", "price per share", "no. of shares", "local value",
+                    "net amount", "principal amount", "run date", "buy / sell", "total amount", "subtype"),
     }
-    required = ("date", "type", "ticker", "quantity")
+    # Our own columns, all of them: a broker's file with a date, a type and a symbol is not ours by that alone.
+    required = ("date", "type", "ticker", "quantity", "price")
+    excluded = ("foreign",)
+
+    def knows_type(self, text):
+        """Our own types and their common spellings; a broker's “BUY - MARKET” or “CASH TOP-UP” is not ours."""
+        return fold(text) in TYPES or text.strip().upper() in TRANSACTION_TYPES
 
     def parse(self, record, ctx):
         """Read one line of our own format."""

@@ -1,10 +1,11 @@
 """Ghostfolio's CSV: `Date,Code,DataSource,Currency,Price,Quantity,Action,Fee,Note`, dates day first."""
 
-from app.imports.formats.base import Format
+from app.imports.formats.base import Format, fold
 from app.imports.rows import Builder
 
 TYPES = {"buy": "BUY", "sell": "SELL", "dividend": "DIVIDEND", "fee": "FEE"}
-NOT_HOLDINGS = {"interest": "interest on cash", "item": "a valuable item", "liability": "a liability"}
+NOT_HOLDINGS = {"interest": ("interest on cash", "interest"), "item": ("a valuable item", "not a security"),
+                "liability": ("a liability", "not a security")}
 
 
 class Ghostfolio(Format):
@@ -25,12 +26,17 @@ class Ghostfolio(Format):
     required = ("date", "ticker", "source", "price", "quantity", "type")
     date_order = "dmy"
 
+    def knows_type(self, text):
+        """Ghostfolio's activity types."""
+        return fold(text) in TYPES or fold(text) in NOT_HOLDINGS
+
     def parse(self, record, ctx):
         """Read one Ghostfolio activity; a fee given only in the Fee column becomes the fee's amount."""
         b = Builder(record, ctx)
         action = record.get("type")
         if action.lower() in NOT_HOLDINGS:
-            return b.skip(f"{action}: {NOT_HOLDINGS[action.lower()]}, not a holding.")
+            what, kind = NOT_HOLDINGS[action.lower()]
+            return b.skip(f"{action}: {what}, not a holding.", kind)
         kind = TYPES.get(action.lower(), action.upper())
         quantity, price, fees = b.number("quantity"), b.number("price"), b.number("fees")
         columns = {}
