@@ -42,7 +42,8 @@ SETTLED = """() => {
 }"""
 # The elements wider than the window, for the message of a page that scrolls sideways.
 WIDEST = """() => [...document.querySelectorAll('body *')].filter((el) => el.getBoundingClientRect().right
-  > window.innerWidth + 1).slice(-3).map((el) => el.tagName + '.' + el.className + ' ' + el.textContent.slice(0, 60))"""
+  > window.innerWidth + 1 || el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX === 'visible')
+  .slice(-4).map((el) => el.tagName + '.' + el.className + ' ' + el.scrollWidth + ' ' + el.textContent.slice(0, 60))"""
 # Each chart's box: its height, and whether the placeholder and the canvas are both inside it.
 BOXES = """() => [...document.querySelectorAll('.canvas-box')].map((b) => [Math.round(b.getBoundingClientRect().height),
   !!b.querySelector(':scope > .placeholder'), !!b.querySelector(':scope > canvas')])"""
@@ -125,8 +126,10 @@ class Visit:
         assert all(placeholder and canvas for _, placeholder, canvas in boxes), f"{where}: {boxes}"
         assert self.page.evaluate(BOXES) == boxes, f"{where}: a chart's box changed size when it was drawn"
         if self.viewport == "phone":
-            width = self.page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-            widest = self.page.evaluate(WIDEST)
+            width, widest = self.page.evaluate(
+                f"[[document.documentElement.scrollWidth, window.innerWidth], ({WIDEST})()]")
+            if width[0] > width[1]:
+                self.page.screenshot(path=str(ARTIFACTS / f"FAILED-{self.scenario}-{name}-{self.viewport}.png"))
             assert width[0] <= width[1], f"{where}: scrolls sideways ({width[0]} px wide in {width[1]}): {widest}"
         for axis in self.page.evaluate(AXES) if self.page.evaluate("!!window.Chart") else []:
             assert axis["type"] == "time", f"{where}: {axis['id']} has no time axis"

@@ -24,27 +24,7 @@ from app.prices import market, store
 
 log = logging.getLogger(__name__)
 CACHE_SECONDS = 3600  # keys carry versions, so entries never go stale: this only returns the memory
-COLD_WAIT_SECONDS = 3.0  # a request that finds the computing slots busy waits this long, then answers 202
-
-
-@dataclass
-class Board:
-    """What the charts of one portfolio are drawn from, and how much of it is there."""
-
-    status: str  # ready | stale | warming | unavailable | empty
-    base: str
-    ready: int = 0
-    total: int = 0
-    message: str | None = None
-    version: str | None = None
-    daily: pd.DataFrame | None = None
-    holdings_now: pd.Series | None = None
-    bench: pd.DataFrame | None = None
-    benchmarks: list = field(default_factory=list)
-    errors: dict = field(default_factory=dict)
-    as_of: str | None = None
-    last_price_date: str | None = None
-    retry_at: str | None = None
+COLD_WAIT_SECONDS = 0.5  # a request that finds the computing slots busy waits this long, then answers 202
 
 
 class ColdWork:
@@ -145,65 +125,86 @@ def gather(portfolio, benchmarks):
     return inputs
 
 
-def board_for(portfolio, benchmarks, service, app, now=None):
-    """Everything the charts of a portfolio need, or why it is not there yet (the runner is asked for it)."""
+def answer(portfolio, benchmarks, kind, range_code, build, service, app, now=None):
+    """The JSON for one request and its status code: 202 while the runner fetches what is missing.
+
+    The body for this version and range comes from the cache; only when it is absent are the portfolio's
+    valuation and the benchmark lines read (from the cache, or computed) and `build(frames)` called. The
+    status and its sentence are worked out on every request, from the quotes and the breaker.
+    """
     now = now or market.utcnow()
     inputs = gather(portfolio, benchmarks)
+    head = {**EMPTY[kind], "status": "ready", "message": None, "as_of": None, "currency": inputs.base,
+            "range": range_code, "errors": {}, "last_price_date": None, "retry_at": None,
+            "progress": {"ready": 0, "total": 0}}
     if not inputs.trades:
-        return Board(status="empty", base=inputs.base, benchmarks=benchmarks,
-                     message="No transactions yet: add one and the charts appear.")
+        return {**head, "status": "empty", "message": "No transactions yet: add one and the charts appear."}, 200
     wanted = inputs.wanted
     missing = service.missing_history(wanted, inputs.start, inputs.known)
     breaker, retry_at = service.breaker(now.replace(tzinfo=UTC))
-    progress = {"base": inputs.base, "ready": len(wanted) - len(missing), "total": len(wanted)}
+    head["progress"] = {"ready": len(wanted) - len(missing), "total": len(wanted)}
+    head["retry_at"] = retry_at.isoformat() if retry_at else None
     if missing:
         service.want(missing, inputs.start)
         if breaker != "open":
             who = "Fetching prices" if service.runner_alive(now) else "Waiting for the price runner to fetch prices"
-            return Board(status="warming", message=f"{who}: {progress['ready']} of {len(wanted)} ready…", **progress)
+            return {**head, "status": "warming", "message": f"{who}: {len(wanted) - len(missing)} of {len(wanted)} "
+                                                            "ready…"}, 202
     own, lines = versions(portfolio, inputs.base, inputs.known, inputs.held, benchmarks, inputs.pairs)
+    key = f"{kind}:{own}:{lines}:{range_code}"
+    body = cache.get(key)
+    if body is None:
+        frames = frames_for(inputs, own, lines, service, app, now)
+        if "waiting" in frames:
+            unavailable = breaker == "open" and "fx_missing" in frames
+            words = (f"Yahoo Finance is not answering. {frames['waiting']} {next_try_words(retry_at, now)}"
+                     if unavailable else frames["waiting"])
+            return {**head, "status": "unavailable" if unavailable else "warming", "message": words}, \
+                200 if unavailable else 202
+        body = {**build(frames), "errors": frames["errors"], "last_price_date": frames["last_price_date"]}
+        cache.set(key, body, timeout=CACHE_SECONDS)
+    payload = {**head, **body, "range": range_code, "errors": dict(body["errors"])}
+    describe(payload, service, inputs, breaker, retry_at, now)
+    return payload, 200
+
+
+def frames_for(inputs, own, lines, service, app, now):
+    """The valuation and the benchmark lines (cached per version), or {"waiting": words} when not computable yet."""
     work = cold_work(app)
     valued = cached(f"valuation:{own}", lambda: value_portfolio(inputs, service, now), work)
     bench = cached(f"bench:{lines}:{inputs.start}", lambda: benchmark_lines(inputs, service, now), work)
     if valued is None or bench is None:
-        return Board(status="warming", message="Working out the charts…", **progress)
+        return {"waiting": "Working out the charts…"}
     if "fx_missing" in valued:
         pairs = ", ".join(valued["fx_missing"])
-        if breaker == "open":
-            return Board(status="unavailable", **progress, retry_at=retry_at.isoformat() if retry_at else None,
-                         message=f"Yahoo Finance is not answering, and without an exchange rate for {pairs} the "
-                                 f"charts cannot be drawn in {inputs.base}. {next_try_words(retry_at, now)}")
-        return Board(status="warming", **progress,
-                     message=f"No exchange rate yet for {pairs}; the charts appear once it is fetched.")
-    board = Board(status="ready", version=f"{own}:{lines}", daily=valued["daily"], holdings_now=valued["holdings_now"],
-                  bench=bench["lines"], benchmarks=bench["drawn"], errors=dict(bench["errors"]),
-                  last_price_date=valued["last_price_date"], **progress)
-    describe(board, service, inputs, breaker, retry_at, now)
-    return board
+        return {"waiting": f"No exchange rate yet for {pairs}, so the charts cannot be drawn in {inputs.base} yet.",
+                "fx_missing": valued["fx_missing"]}
+    return {"daily": valued["daily"], "holdings_now": valued["holdings_now"], "bench": bench["lines"],
+            "drawn": bench["drawn"], "errors": bench["errors"], "last_price_date": valued["last_price_date"]}
 
 
-def describe(board, service, inputs, breaker, retry_at, now):
-    """Set the board's status and its sentence: current, stale (and why), or Yahoo unreachable."""
+def describe(payload, service, inputs, breaker, retry_at, now):
+    """Set the payload's status and its sentence: current, stale (and why), or Yahoo unreachable."""
     quotes = service.cached_quotes(inputs.held, now, inputs.known)
     as_of = max((q.as_of for q in quotes.values() if q.as_of), default=None)
-    board.as_of = as_of.isoformat() + "Z" if as_of else None
+    payload["as_of"] = as_of.isoformat() + "Z" if as_of else None
     for ticker in inputs.held:
         security = inputs.known.get(ticker)
         if security is not None and security.unknown_since is not None:
-            board.errors[ticker] = f"Yahoo Finance does not know {ticker}: its value uses its trade prices."
+            payload["errors"][ticker] = f"Yahoo Finance does not know {ticker}: its value uses its trade prices."
+    last = payload["last_price_date"]
     stale = [t for t, q in quotes.items() if q.status == "stale"]
-    upto = f" Showing prices up to {pd.Timestamp(board.last_price_date):%-d %b %Y}." if board.last_price_date else ""
+    upto = f" Showing prices up to {pd.Timestamp(last):%-d %b %Y}." if last else ""
     if breaker in ("open", "half-open"):
-        board.status = "unavailable"
-        board.retry_at = retry_at.isoformat() if retry_at else None
-        board.message = f"Yahoo Finance is not answering. {next_try_words(retry_at, now)}{upto}"
+        payload["status"] = "unavailable"
+        payload["message"] = f"Yahoo Finance is not answering. {next_try_words(retry_at, now)}{upto}"
     elif stale:
-        board.status = "stale"
+        payload["status"] = "stale"
         others = " and others" if len(stale) > 5 else ""
-        board.message = f"Prices of {', '.join(stale[:5])}{others} are out of date.{upto}"
-    elif board.last_price_date and (now.date() - pd.Timestamp(board.last_price_date).date()).days > 7:
-        board.status = "stale"
-        board.message = f"No prices since {pd.Timestamp(board.last_price_date):%-d %b %Y}."
+        payload["message"] = f"Prices of {', '.join(stale[:5])}{others} are out of date.{upto}"
+    elif last and (now.date() - pd.Timestamp(last).date()).days > 7:
+        payload["status"] = "stale"
+        payload["message"] = f"No prices since {pd.Timestamp(last):%-d %b %Y}."
 
 
 def next_try_words(retry_at, now):
@@ -243,8 +244,12 @@ def benchmark_lines(inputs, service, now):
         series = history.adj_closes[ticker].dropna() if ticker in history.adj_closes else pd.Series(dtype=float)
         if series.empty:
             security = known.get(ticker)
-            errors[ticker] = (security.last_error if security is not None and security.last_error
-                              else f"No prices for {ticker}: check the ticker.")
+            if security is not None and security.unknown_since is not None:
+                errors[ticker] = f"Yahoo Finance does not know {ticker}: check the ticker."
+            elif security is not None and security.last_error:
+                errors[ticker] = f"No prices for {ticker} yet: Yahoo Finance did not answer the last try."
+            else:
+                errors[ticker] = f"No prices for {ticker} yet."
         else:
             drawn.append(ticker)
     lines = pd.DataFrame(index=history.adj_closes.index)
@@ -277,21 +282,6 @@ EMPTY = {"chart": {"dates": [], "value": [], "net_invested": [], "growth": {}, "
          "performance": {"table": None, "shadow": {}}}
 
 
-def answer(board, kind, range_code, build):
-    """The JSON for one request: the cached body for this version and range, with the board's status on top."""
-    payload = {**EMPTY[kind], "status": board.status, "message": board.message, "as_of": board.as_of,
-               "currency": board.base, "progress": {"ready": board.ready, "total": board.total}, "range": range_code,
-               "errors": board.errors, "last_price_date": board.last_price_date, "retry_at": board.retry_at}
-    if board.daily is None:
-        return payload, 202 if board.status == "warming" else 200
-    key = f"{kind}:{board.version}:{range_code}:{','.join(board.benchmarks)}"
-    body = cache.get(key)
-    if body is None:
-        body = build(board)
-        cache.set(key, body, timeout=CACHE_SECONDS)
-    return {**payload, **body, "range": range_code}, 200
-
-
 def checked_range(range_code):
     """The range code in upper case; ChartRequestError for one that does not exist."""
     code = (range_code or "").strip().upper()
@@ -303,14 +293,12 @@ def checked_range(range_code):
 def chart_data(portfolio, benchmarks, range_code, service, app):
     """The dashboard's chart JSON for a range, and its status code (202 while prices are being fetched)."""
     code = checked_range(range_code)
-    board = board_for(portfolio, benchmarks, service, app)
-    return answer(board, "chart", code, lambda b: chart_payloads.chart_series(
-        b.daily, b.holdings_now, b.bench, b.benchmarks, code))
+    return answer(portfolio, benchmarks, "chart", code, lambda f: chart_payloads.chart_series(
+        f["daily"], f["holdings_now"], f["bench"], f["drawn"], code), service, app)
 
 
 def performance_data(portfolio, benchmarks, range_code, service, app, risk_free):
     """Compare's metrics and shadow portfolios for a range, and its status code."""
     code = checked_range(range_code)
-    board = board_for(portfolio, benchmarks, service, app)
-    return answer(board, "performance", code, lambda b: chart_payloads.performance(
-        b.daily, b.bench, b.benchmarks, code, risk_free))
+    return answer(portfolio, benchmarks, "performance", code, lambda f: chart_payloads.performance(
+        f["daily"], f["bench"], f["drawn"], code, risk_free), service, app)

@@ -142,16 +142,16 @@ class Dashboard:
 
 
 def split_trades(trades, split_rows):
-    """Stored split events after each ticker's first trade, as SPLIT trades (unless the user entered one)."""
+    """Stored split events, (ticker, day, ratio), after each ticker's first trade, as SPLIT trades (unless the
+    user entered one)."""
     entered = {(t.ticker, t.trade_date) for t in trades if t.type == "SPLIT"}
     first = {}
     for trade in trades:
         first[trade.ticker] = min(first.get(trade.ticker, trade.trade_date), trade.trade_date)
     extra = []
-    for row in split_rows.itertuples(index=False):
-        day = row.date.date()
-        if row.ticker in first and day > first[row.ticker] and (row.ticker, day) not in entered:
-            extra.append(Trade(ticker=row.ticker, type="SPLIT", trade_date=day, quantity=Decimal(str(row.ratio))))
+    for ticker, day, ratio in split_rows:
+        if ticker in first and day > first[ticker] and (ticker, day) not in entered:
+            extra.append(Trade(ticker=ticker, type="SPLIT", trade_date=day, quantity=Decimal(str(ratio))))
     return extra
 
 
@@ -185,14 +185,14 @@ def build_dashboards(portfolios, price_service, now=None):
     now = now or market.utcnow()
     trades_by = trades_by_portfolio([p.id for p in portfolios])
     tickers = sorted({t.ticker for trades in trades_by.values() for t in trades})
-    splits, _ = store.read_actions(tickers) if tickers else (None, None)
+    splits = store.split_events(tickers)
     securities = store.securities(tickers)
     prepared = {}
     for portfolio in portfolios:
         trades = trades_by.get(portfolio.id, [])
-        own = sorted({t.ticker for t in trades})
-        if splits is not None and len(splits):
-            trades = trades + split_trades(trades, splits[splits["ticker"].isin(own)])
+        own = {t.ticker for t in trades}
+        if splits:
+            trades = trades + split_trades(trades, [event for event in splits if event[0] in own])
         holdings, problems = compute_holdings_leniently(trades)
         base_iso, _ = currency_unit(portfolio.base_currency)
         currencies = {ticker: quote_currency(securities.get(ticker), holding, base_iso)

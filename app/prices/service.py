@@ -283,7 +283,7 @@ class PriceService:
         fetched = {t: d.splits for t, d in result.data.items() if d.splits}
         if not fetched:
             return set()
-        stored, _ = store.read_actions(list(fetched))
+        stored, _ = store.read_actions(list(fetched), kinds=("SPLIT",))
         seen = {(row.ticker, row.date.date()) for row in stored.itertuples(index=False)}
         known = store.securities(list(fetched))
         return {t for t, splits in fetched.items()

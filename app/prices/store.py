@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 from sqlalchemy import and_, bindparam, func, or_, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -155,47 +155,83 @@ def _bars_since(tickers, cutoff, count):
     return found
 
 
-# Bars read per round trip: the rows of a 500-ticker portfolio, read whole, took 275 MB as Python objects.
+# Bars turned into Python rows at a time: a 500-ticker portfolio read whole took 275 MB as Python objects.
 READ_BATCH = 20_000
+EPOCH = date(1970, 1, 1)  # days are counted from it, as numpy's datetime64 counts them
 
 
 def read_bars(tickers, start, end):
     """Closes and adjusted closes in [start, end] as two DataFrames (dates × tickers).
 
-    Read in batches straight into arrays, so that a large portfolio costs its two grids of floats and not
-    a Python object per value.
+    Read straight into arrays: a large portfolio costs its two grids of floats, not a Python object per value.
     """
     columns = list(dict.fromkeys(tickers))
-    query = (
-        select(PriceBar.ticker, PriceBar.date, PriceBar.close, PriceBar.adj_close)
-        .where(PriceBar.ticker.in_(columns), PriceBar.date >= start, PriceBar.date <= end)
-        .execution_options(stream_results=True)  # this statement only: the connection goes on as before
-    )
-    code = {ticker: i for i, ticker in enumerate(columns)}
-    parts = []
-    # Core rows, not the ORM's: its per-row loading cost more than the query (3.4 s of 5 for 650,000 bars).
-    for batch in (db.session.connection().execute(query).partitions(READ_BATCH) if columns else ()):
-        names, days, closes, adjusted = zip(*batch, strict=True)
-        parts.append((np.fromiter(map(code.__getitem__, names), np.int64, len(names)),
-                      np.array(days, dtype="datetime64[D]"), np.array(closes, float), np.array(adjusted, float)))
+    read = _bar_arrays_postgres if db.session.get_bind().dialect.name == "postgresql" else _bar_arrays
+    parts = read(columns, start, end) if columns else []
     if not parts:
         empty = pd.DataFrame(index=pd.DatetimeIndex([], name="date"), columns=columns, dtype=float)
         return empty, empty.copy()
     which, days, closes, adjusted = (np.concatenate(values) for values in zip(*parts, strict=True))
     index, row = np.unique(days, return_inverse=True)
+    dates = pd.DatetimeIndex(index.astype("datetime64[D]").astype("datetime64[ns]"), name="date")
     grids = []
     for values in (closes, adjusted):
         grid = np.full((len(index), len(columns)), np.nan)
         grid[row, which] = values
-        grids.append(pd.DataFrame(grid, index=pd.DatetimeIndex(index.astype("datetime64[ns]"), name="date"),
-                                  columns=pd.Index(columns, name="ticker"), copy=False))
+        grids.append(pd.DataFrame(grid, index=dates, columns=pd.Index(columns, name="ticker"), copy=False))
     return grids[0], grids[1]
 
 
-def read_actions(tickers):
-    """Splits (ticker, date, ratio) and dividends (ticker, date, amount) as two DataFrames."""
+def _bar_arrays_postgres(columns, start, end):
+    """Per ticker, its days (since 1970), closes and adjusted closes as three PostgreSQL arrays: one row each.
+
+    Ten times less CPU than a row per bar (0.23 -> 0.02 s for 33 tickers over five years): the cold
+    computation of a portfolio's charts is mostly this read.
+    """
+    day = PriceBar.date - EPOCH
+    query = (
+        select(PriceBar.ticker, func.array_agg(aggregate_order_by(day, PriceBar.date)),
+               func.array_agg(aggregate_order_by(PriceBar.close, PriceBar.date)),
+               func.array_agg(aggregate_order_by(PriceBar.adj_close, PriceBar.date)))
+        .where(PriceBar.ticker.in_(columns), PriceBar.date >= start, PriceBar.date <= end)
+        .group_by(PriceBar.ticker)
+    )
+    code = {ticker: i for i, ticker in enumerate(columns)}
+    parts = []
+    for ticker, days, closes, adjusted in db.session.connection().execute(query):
+        parts.append((np.full(len(days), code[ticker]), np.array(days, np.int64), np.array(closes, float),
+                      np.array(adjusted, float)))
+    return parts
+
+
+def _bar_arrays(columns, start, end):
+    """The same from a row per bar, READ_BATCH rows at a time (SQLite)."""
+    query = select(PriceBar.ticker, PriceBar.date, PriceBar.close, PriceBar.adj_close).where(
+        PriceBar.ticker.in_(columns), PriceBar.date >= start, PriceBar.date <= end)
+    code = {ticker: i for i, ticker in enumerate(columns)}
+    parts = []
+    # Core rows, not the ORM's: its per-row loading cost more than the query itself.
+    for batch in db.session.connection().execute(query).partitions(READ_BATCH):
+        names, days, closes, adjusted = zip(*batch, strict=True)
+        parts.append((np.fromiter(map(code.__getitem__, names), np.int64, len(names)),
+                      np.array(days, dtype="datetime64[D]").astype(np.int64), np.array(closes, float),
+                      np.array(adjusted, float)))
+    return parts
+
+
+def split_events(tickers):
+    """Every stored split of these tickers as (ticker, day, ratio) tuples: the dashboard needs no DataFrame."""
+    if not tickers:
+        return []
+    query = select(CorporateAction.ticker, CorporateAction.date, CorporateAction.value).where(
+        CorporateAction.ticker.in_(list(tickers)), CorporateAction.kind == "SPLIT")
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+def read_actions(tickers, kinds=("SPLIT", "DIVIDEND")):
+    """Splits (ticker, date, ratio) and dividends (ticker, date, amount) as two DataFrames (only `kinds` read)."""
     query = select(CorporateAction.ticker, CorporateAction.date, CorporateAction.kind, CorporateAction.value).where(
-        CorporateAction.ticker.in_(list(tickers)))
+        CorporateAction.ticker.in_(list(tickers)), CorporateAction.kind.in_(kinds))
     frame = pd.DataFrame(db.session.execute(query).all(), columns=["ticker", "date", "kind", "value"])
     frame["date"] = pd.to_datetime(frame["date"])
     splits = frame[frame.kind == "SPLIT"].rename(columns={"value": "ratio"})[["ticker", "date", "ratio"]]
