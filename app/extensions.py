@@ -49,29 +49,38 @@ def enforce_sqlite_foreign_keys(dbapi_connection, connection_record):
 class GuardedRedisCache(RedisCache):
     """Flask-Caching's RedisCache where Redis being away or slow is a miss, never an error for the page.
 
-    Chosen by `CACHE_TYPE = "app.extensions.GuardedRedisCache"`; each failure is logged at most once
-    every WARN_EVERY seconds, so an outage does not flood the logs.
+    Chosen by `CACHE_TYPE = "app.extensions.GuardedRedisCache"`. After a failure the cache is not asked
+    for REST seconds (a stalled Redis would otherwise cost every call its timeout); failures are logged
+    at most once every WARN_EVERY seconds, so an outage does not flood the logs.
     """
 
     WARN_EVERY = 60.0
-    _warned_at = 0.0
-    _missed = 0
+    REST = 5.0
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._warned_at = -self.WARN_EVERY
+        self._missed = 0
+        self._resting_until = 0.0
 
     def _guard(self, method, default, *args, **kwargs):
+        if time.monotonic() < self._resting_until:
+            self._missed += 1
+            return default() if callable(default) else default
         try:
             return getattr(super(), method)(*args, **kwargs)
         except (RedisError, OSError) as exc:
+            self._resting_until = time.monotonic() + self.REST
             self._warn(method, exc)
             return default() if callable(default) else default
 
     def _warn(self, method, exc):
         now = time.monotonic()
-        cls = type(self)
-        cls._missed += 1
-        if now - cls._warned_at >= self.WARN_EVERY:
+        self._missed += 1
+        if now - self._warned_at >= self.WARN_EVERY:
             log.warning("cache unavailable (%s: %s), %d calls answered as misses; pages read the database",
-                        method, exc, cls._missed)
-            cls._warned_at, cls._missed = now, 0
+                        method, exc, self._missed)
+            self._warned_at, self._missed = now, 0
 
     def get(self, key):
         return self._guard("get", None, key)

@@ -24,6 +24,7 @@ import os
 import platform
 import random
 import re
+import resource
 import signal
 import socket
 import subprocess
@@ -147,7 +148,7 @@ def forget_computed_data(url, tmp, redis_url):
         get_price_service(app).stats.put("last_scheduled_warm", datetime.now(UTC).replace(tzinfo=None).isoformat())
 
 
-def start_gunicorn(url, port, tmp, preload, redis):
+def start_gunicorn(url, port, tmp, preload, redis, extra_env=()):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "REDIS_URL"))}
     env.update(DATABASE_URL=url, SECRET_KEY="load-" + "x" * 40, PORT=str(port), WEB_CONCURRENCY="2",
                PRICE_SOURCE="demo", CACHE_DIR=f"{tmp}/cache", LOG_LEVEL="WARNING", SCHEDULER_ENABLED="true",
@@ -155,6 +156,7 @@ def start_gunicorn(url, port, tmp, preload, redis):
                SIGNIN_LIMIT_PER_ADDRESS="100000/minute")  # every person signs in from this one address
     if redis:
         env["REDIS_URL"] = redis
+    env.update(item.split("=", 1) for item in extra_env)
     procfile = dict(re.findall(r"^(\w+):\s*(.+)$", (ROOT / "Procfile").read_text(), re.M))
     command = procfile["web"].split()
     command[0] = str(Path(sys.executable).parent / command[0])
@@ -365,6 +367,7 @@ def main():
     parser.add_argument("--database", default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--redis", default=os.environ.get("REDIS_URL"), help="Redis for the cache, as on Heroku")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
+    parser.add_argument("--env", action="append", default=[], help="KEY=VALUE for the web processes (repeatable)")
     args = parser.parse_args()
     think = tuple(float(v) for v in args.think.split(","))
     preload = args.preload.lower() == "true"
@@ -380,7 +383,7 @@ def main():
         prices_just_changed(url)
         forget_computed_data(url, tmp, args.redis)
         port = free_port()
-        proc = start_gunicorn(url, port, tmp, preload, args.redis)
+        proc = start_gunicorn(url, port, tmp, preload, args.redis, args.env)
         warmup = Browser(port)
         for _ in range(4):  # each worker's first requests pay for imports: that is boot, not load
             warmup.get("/healthz")
@@ -398,6 +401,7 @@ def main():
         for thread in threads:
             thread.start()
         ready.wait()  # everyone signed in: the cold phase starts for all at once
+        generator_before = resource.getrusage(resource.RUSAGE_SELF)
         seconds = {}
         for phase in ("cold", "steady"):
             recorder.phase = phase
@@ -420,6 +424,12 @@ def main():
                   f"the load generator runs on the same machine.",
                   ""]
         lines = header + report_lines(recorder, ("cold", "steady"), sampler, idle, proc.pid, args, seconds)
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        generator = used.ru_utime + used.ru_stime - generator_before.ru_utime - generator_before.ru_stime
+        lines.append(f"- the load generator itself used {generator:.0f} s of CPU over "
+                     f"{sum(seconds.values()):.0f} s (on the same cores as the server)")
+        if args.env:
+            lines.append(f"- extra settings: {' '.join(args.env)}")
         print("\n".join(lines))
         Path(args.out).mkdir(parents=True, exist_ok=True)
         out = Path(args.out) / f"load-{args.users}-users-{'preload' if preload else 'no-preload'}.md"

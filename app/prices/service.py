@@ -369,6 +369,7 @@ class PriceService:
                    "failed": len(report.failed), "changed": len(report.changed), "requests": report.requests,
                    "seconds": report.seconds, "politeness": report.politeness}
         self.stats.put("last_warm", summary)
+        self.stats.flush()
         if report.fetched or report.fresh:
             self.stats.put("last_successful_warm", summary)
         return report

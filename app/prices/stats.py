@@ -1,8 +1,13 @@
 """Counters and the runner's last words, kept in the shared cache so that every process sees the same ones."""
 
+import threading
+import time
 from datetime import UTC, datetime
 
 PREFIX = "stats:"
+# Counts are added up in the process and written at most this often (seconds): a page view that counted
+# its cache hits straight away cost two cache writes, two files with the file cache.
+FLUSH_EVERY = 10.0
 COUNTERS = ("cache_hits", "cache_misses", "http_requests", "fetches", "fetch_ms_total", "rate_limited")
 
 
@@ -12,15 +17,29 @@ class PriceStats:
     def __init__(self, backend):
         self.backend = backend
         self._atomic = hasattr(backend, "_write_client")  # Redis: INCRBY, atomic, no expiry
+        self._pending = {}
+        self._flushed_at = time.monotonic()
+        self._lock = threading.Lock()
 
     def incr(self, name, amount=1):
-        """Add `amount` to a counter (atomic on Redis, close enough on the file cache)."""
+        """Add `amount` to a counter; the process writes its counts to the shared cache every FLUSH_EVERY s."""
         if not amount:
             return
-        if self._atomic:
-            self.backend.inc(PREFIX + name, amount)
-        else:  # cachelib's own inc would give the counter the default expiry
-            self.backend.set(PREFIX + name, (self.backend.get(PREFIX + name) or 0) + amount, timeout=0)
+        with self._lock:
+            self._pending[name] = self._pending.get(name, 0) + amount
+            due = time.monotonic() - self._flushed_at >= FLUSH_EVERY
+        if due:
+            self.flush()
+
+    def flush(self):
+        """Write this process's counts now (atomic on Redis, close enough on the file cache)."""
+        with self._lock:
+            pending, self._pending, self._flushed_at = self._pending, {}, time.monotonic()
+        for name, amount in pending.items():
+            if self._atomic:
+                self.backend.inc(PREFIX + name, amount)
+            else:  # cachelib's own inc would give the counter the default expiry
+                self.backend.set(PREFIX + name, (self.backend.get(PREFIX + name) or 0) + amount, timeout=0)
 
     def put(self, name, value):
         """Store a latest value, such as the last warm-up's report."""
@@ -50,6 +69,7 @@ class PriceStats:
 
     def snapshot(self, failure_kinds):
         """All counters as one dict, for the status page and `flask prices status`."""
+        self.flush()
         data = {name: int(self.get(name, 0)) for name in COUNTERS}
         data["failures"] = {kind: int(self.get(f"failures:{kind}", 0)) for kind in failure_kinds}
         fetches = data["fetches"]

@@ -20,6 +20,7 @@ from app.prices.store import insert_for
 from config import redis_options
 
 log = logging.getLogger(__name__)
+REST = 5.0  # seconds Redis is left alone after a failure (a stalled one would cost every call its timeout)
 KEY = "folio:wanted"  # hash: ticker → earliest start (ISO date)
 TIMES_KEY = "folio:wanted:at"  # sorted set: ticker → when first asked (Unix seconds)
 
@@ -53,7 +54,17 @@ class WantedTickers:
     """The queue: `add` from pages, `peek` and `remove` from the runner, `summary` for the status page."""
 
     def __init__(self, redis_url=None):
-        self.redis = redis_client(redis_url) if redis_url else None
+        self._redis = redis_client(redis_url) if redis_url else None
+        self._resting_until = 0.0
+
+    @property
+    def redis(self):
+        """The Redis client, or None when there is none or it failed a moment ago."""
+        return self._redis if time.monotonic() >= self._resting_until else None
+
+    def _failed(self, doing, exc):
+        self._resting_until = time.monotonic() + REST
+        log.warning("wanted tickers: Redis failed while %s (%s); the database table stands in", doing, exc)
 
     def add(self, tickers, start):
         """Queue tickers wanted from `start` on (each once, with the earliest start asked for)."""
@@ -66,7 +77,7 @@ class WantedTickers:
                 self.redis.eval(ADD, 2, KEY, TIMES_KEY, *args)
                 return
             except redis.RedisError as exc:
-                log.warning("wanted tickers go to the database: Redis failed (%s)", exc)
+                self._failed("adding", exc)
         table = WantedTicker.__table__
         statement = insert_for(table).values([{"ticker": t, "start": start, "requested_at": utcnow()} for t in tickers])
         earlier = statement.excluded.start < table.c.start
@@ -84,7 +95,7 @@ class WantedTickers:
                 found = {t: starts[t] for t in order if t in starts}
                 found.update({t: s for t, s in starts.items() if t not in found})
             except redis.RedisError as exc:
-                log.warning("could not read wanted tickers from Redis: %s", exc)
+                self._failed("reading", exc)
         rows = db.session.execute(select(WantedTicker.ticker, WantedTicker.start).order_by(WantedTicker.requested_at))
         for ticker, start in rows:
             found[ticker] = min(start, found.get(ticker, start))
@@ -98,7 +109,7 @@ class WantedTickers:
             try:
                 self.redis.eval(REMOVE, 2, KEY, TIMES_KEY, *[v for t, s in taken.items() for v in (t, s.isoformat())])
             except redis.RedisError as exc:
-                log.warning("could not remove wanted tickers from Redis: %s", exc)
+                self._failed("removing", exc)
         db.session.execute(delete(WantedTicker).where(or_(
             *(and_(WantedTicker.ticker == t, WantedTicker.start >= s) for t, s in taken.items()))))
         db.session.commit()
@@ -112,8 +123,8 @@ class WantedTickers:
                 count = self.redis.hlen(KEY)
                 first = self.redis.zrange(TIMES_KEY, 0, 0, withscores=True)
                 oldest = datetime.fromtimestamp(first[0][1], UTC).replace(tzinfo=None) if first else None
-            except redis.RedisError:
-                pass
+            except redis.RedisError as exc:
+                self._failed("counting", exc)
         rows = db.session.execute(select(WantedTicker.requested_at)).scalars().all()
         count += len(rows)
         if rows:
