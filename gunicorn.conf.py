@@ -12,8 +12,8 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", 25))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 20))
 keepalive = 5
 # Restart workers now and then so that a slow leak never reaches the 512 MB limit (R14).
-max_requests = 2000
-max_requests_jitter = 200
+max_requests = 20000
+max_requests_jitter = 2000
 preload_app = os.environ.get("GUNICORN_PRELOAD", "false").lower() == "true"
 accesslog = "-"
 errorlog = "-"
