@@ -193,7 +193,7 @@ def build_dashboards(portfolios, price_service, now=None):
         own = sorted({t.ticker for t in trades})
         if splits is not None and len(splits):
             trades = trades + split_trades(trades, splits[splits["ticker"].isin(own)])
-        holdings, problems = compute_holdings_leniently(trades)
+        holdings, problems = compute_holdings_leniently(trades, portfolio.cost_method or "average")
         base_iso, _ = currency_unit(portfolio.base_currency)
         currencies = {ticker: quote_currency(securities.get(ticker), holding, base_iso)
                       for ticker, holding in holdings.items()}

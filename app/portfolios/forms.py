@@ -28,6 +28,9 @@ class SettingsForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=100)])
     base_currency = SelectField("Base currency", choices=CURRENCIES)
     benchmarks = StringField("Compare against", validators=[Optional(), Length(max=200)])
+    cost_method = SelectField("Cost basis of a sale", choices=[
+        ("average", "Average cost of the shares held"), ("fifo", "FIFO: the first shares bought are sold first")],
+        default="average")
     submit = SubmitField("Save")
 
 
