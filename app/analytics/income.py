@@ -41,14 +41,14 @@ def shares_before(trades, tickers, dates, splits=None):
                                 split_events(trades, splits))
     signed = np.where(moved["type"].to_numpy(dtype=object) == "BUY", 1.0, -1.0) * moved["quantity"].to_numpy() * factor
     traded = moved["ticker"].to_numpy(dtype=object)
-    days = pd.DatetimeIndex(moved["trade_date"]).asi8
+    days = pd.DatetimeIndex(moved["trade_date"]).as_unit("ns").asi8
     for ticker in dict.fromkeys(tickers):
         own = traded == ticker
         if not own.any():
             continue
         held = np.cumsum(signed[own])
         wanted = tickers == ticker
-        before = days[own].searchsorted(dates[wanted].asi8, side="left")  # trades dated strictly before
+        before = days[own].searchsorted(dates[wanted].as_unit("ns").asi8, side="left")  # trades dated strictly before
         out[wanted] = np.where(before > 0, held[np.maximum(before - 1, 0)], 0.0)
     out[np.abs(out) < DUST] = 0.0
     return out

@@ -107,7 +107,7 @@ def payments_a_year(days):
     """How many payments a year a ticker makes: 365.25 ÷ the median gap between its ex-dates, 1 to 12."""
     if len(days) < 2:
         return 1
-    gaps = np.diff(pd.DatetimeIndex(sorted(days)).asi8) / 86_400e9
+    gaps = np.diff(pd.DatetimeIndex(sorted(days)).as_unit("ns").asi8) / 86_400e9
     gap = float(np.median(gaps))
     return int(min(12, max(1, round(365.25 / gap)))) if gap > 0 else 1
 
