@@ -8,7 +8,7 @@ import pytest
 
 from app.analytics.allocation import Position, allocation
 from app.analytics.holdings import Trade, compute_holdings
-from app.analytics.income import in_base, income_events, shares_before, trailing_totals
+from app.analytics.income import in_base, income_events, shares_before, trailing_totals, unentered
 from app.analytics.inputs import normalize_trades
 from app.analytics.lots import AVERAGE, FIFO, by_tax_year, long_term, realized_sales
 from app.analytics.projection import Payer, payments_a_year, per_share_history, project, split_specials
@@ -50,6 +50,16 @@ def test_entered_dividends_win_for_their_ticker_yahoo_pays_the_others_and_nothin
     assert list(zip(events["ticker"], events["source"], events["amount"], strict=True)) == [
         ("BBB", "yahoo", 8.0), ("AAA", "entered", 7.5)]  # AAA's Yahoo event is not counted twice
     assert events.loc[events["ticker"] == "AAA", "per_share"].item() == pytest.approx(0.75)
+
+
+def test_yahoo_dividends_after_the_last_entered_one_are_counted_to_say_so():
+    trades = [trade("AAA", "BUY", date(2026, 1, 5), 10), trade("AAA", "DIVIDEND", date(2026, 3, 20), 1, 7.5),
+              trade("AAA", "SELL", date(2026, 9, 1), 10, 20)]
+    dividends = frame([("AAA", d, 0.5) for d in ("2026-03-10", "2026-06-10", "2026-09-10")],
+                      ("ticker", "date", "amount"))
+    events = income_events(trades, dividends, end=TODAY)
+    # 10 June counts; 10 March was entered (paid on the 20th), and by 10 September nothing was held.
+    assert unentered(events, dividends, trades, end=TODAY) == {"AAA": (1, date(2026, 3, 20))}
 
 
 def test_pence_convert_through_the_pound_rate_and_trailing_counts_the_last_365_days():

@@ -142,3 +142,26 @@ def trailing_totals(events, today, days=TRAILING_DAYS, column="amount_base"):
         return {}
     recent = events[(events["date"] > today - pd.Timedelta(days=days)) & (events["date"] <= today)]
     return {str(t): float(a) for t, a in recent.groupby("ticker")[column].sum().items()}
+
+
+def unentered(events, dividends, trades, splits=None, currencies=None, base="USD", end=None):
+    """Yahoo's events left out because their ticker has entered dividends: {ticker: (count, last entered day)}.
+
+    Only ex-dates after the ticker's last entered dividend, with shares held, count: what the owner has
+    probably not entered yet.
+    """
+    entered = events[events["source"] == ENTERED]
+    if not len(entered) or dividends is None or not len(dividends):
+        return {}
+    last = entered[entered["ticker"] != ""].groupby("ticker")["date"].max()
+    if last.empty:
+        return {}
+    frame = normalize_trades(trades, currencies, base)
+    rows = dividends[dividends["ticker"].astype(str).isin(set(last.index))].copy()
+    rows["date"] = normalize_dates(rows["date"])
+    end_ts = to_timestamp(end)
+    rows = rows[rows["date"].to_numpy() > last.reindex(rows["ticker"]).to_numpy()]
+    if end_ts is not None:
+        rows = rows[rows["date"] <= end_ts]
+    rows = rows[shares_before(frame, rows["ticker"].to_numpy(dtype=object), rows["date"], splits) > 0]
+    return {str(t): (int(n), last[t].date()) for t, n in rows.groupby("ticker").size().items()}

@@ -14,6 +14,7 @@ from app.analytics.income import (
     income_events,
     monthly_totals,
     trailing_totals,
+    unentered,
     yearly_totals,
 )
 from app.analytics.projection import Payer, monthly_projection, per_share_history, project
@@ -71,6 +72,10 @@ def income_report(portfolio, price_service, now=None):
                     known[t].ex_dividend_date if t in known else None) for t, row in held.items()]
     projection = project(payers, history, rates, today)
     fill(payload, events, projection, held, today, known)
+    for ticker, (count, last) in sorted(unentered(events, dividends, trades, splits, currencies, base, today).items()):
+        payload["notes"].append(
+            f"{ticker}: Yahoo lists {count} dividend{'s' if count != 1 else ''} since the last one you entered "
+            f"({last:%-d %b %Y}); they are not counted, because you enter {ticker}'s dividends yourself.")
     return payload
 
 
