@@ -162,7 +162,8 @@ def test_the_income_csv_lists_every_payment_with_its_source(client, income_portf
     assert resp.status_code == 200 and resp.mimetype == "text/csv"
     assert 'filename="income-test-income.csv"' in resp.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True).lstrip("\ufeff"))))
-    assert len(rows) == len(income_json(client, income_portfolio)["payments"])
+    data = income_json(client, income_portfolio)
+    assert len(rows) == data["payments_count"] == len(data["payments"])  # fewer than the 100 the answer holds
     vod = next(r for r in rows if r["ticker"] == "VOD.L" and r["date"] == "2026-07-01")
     assert (vod["source"], vod["shares"], vod["per_share"], vod["currency"], vod["amount_in_base"], vod["base"]) == (
         "yahoo", "1000", "4.5", "GBp", "56.25", "USD")
@@ -193,3 +194,21 @@ def test_an_empty_portfolio_says_so(client, auth, app):
     assert client.get(f"/api/portfolios/{portfolio.id}/income").get_json()["status"] == "empty"
     page = client.get(f"/portfolios/{portfolio.id}/income").get_data(as_text=True)
     assert "No transactions yet" in page and "No sales yet" in page
+
+
+def test_the_answer_holds_the_latest_hundred_payments_and_the_csv_every_one(client, auth, no_network):
+    from datetime import timedelta
+
+    from tests.conftest import make_portfolio
+
+    owner = make_user()
+    trades = [(START, "BUY", "AAA", 10, 10)] + [(START + timedelta(days=i + 1), "DIVIDEND", "AAA", 1, i + 1)
+                                                 for i in range(150)]
+    portfolio = make_portfolio(owner, trades=trades)
+    auth.login()
+    data = client.get(f"/api/portfolios/{portfolio.id}/income").get_json()
+    assert data["payments_count"] == 150 and len(data["payments"]) == 100
+    assert data["payments"][0]["amount_base"] == 150  # newest first
+    body = client.get(f"/portfolios/{portfolio.id}/income.csv").get_data(as_text=True)
+    assert len(body.strip().splitlines()) == 151
+    assert "The latest 50 of 150 payments" in client.get(f"/portfolios/{portfolio.id}/income").get_data(as_text=True)

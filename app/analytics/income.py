@@ -30,28 +30,36 @@ def shares_before(trades, tickers, dates, splits=None):
     `trades` is a normalized trades frame (inputs.normalize_trades).
     """
     tickers = np.asarray(tickers, dtype=object)
-    dates = normalize_dates(dates) if len(tickers) else pd.DatetimeIndex([], dtype="datetime64[ns]")
     out = np.zeros(len(tickers))
     kind = trades["type"].to_numpy(dtype=object)
     position = (kind == "BUY") | (kind == "SELL")
     if not position.any() or not len(tickers):
         return out
     moved = trades[position]
-    factor = split_factor_after(moved["ticker"].to_numpy(dtype=object), pd.DatetimeIndex(moved["trade_date"]),
-                                split_events(trades, splits))
-    signed = np.where(moved["type"].to_numpy(dtype=object) == "BUY", 1.0, -1.0) * moved["quantity"].to_numpy() * factor
     traded = moved["ticker"].to_numpy(dtype=object)
-    days = pd.DatetimeIndex(moved["trade_date"]).as_unit("ns").asi8
-    for ticker in dict.fromkeys(tickers):
-        own = traded == ticker
-        if not own.any():
-            continue
-        held = np.cumsum(signed[own])
-        wanted = tickers == ticker
-        before = days[own].searchsorted(dates[wanted].as_unit("ns").asi8, side="left")  # trades dated strictly before
-        out[wanted] = np.where(before > 0, held[np.maximum(before - 1, 0)], 0.0)
+    factor = split_factor_after(traded, pd.DatetimeIndex(moved["trade_date"]), split_events(trades, splits))
+    signed = np.where(moved["type"].to_numpy(dtype=object) == "BUY", 1.0, -1.0) * moved["quantity"].to_numpy() * factor
+    # One sorted key per trade and per question, (ticker, day): a running sum per ticker, then one search.
+    codes, _ = pd.factorize(np.concatenate([traded, tickers]))
+    trade_key = _key(codes[:len(traded)], moved["trade_date"])
+    order = np.argsort(trade_key, kind="stable")
+    trade_key, signed, trade_codes = trade_key[order], signed[order], codes[:len(traded)][order]
+    running = np.cumsum(signed)
+    first = np.r_[True, trade_codes[1:] != trade_codes[:-1]]
+    start = np.maximum.accumulate(np.where(first, np.arange(len(first)), 0))
+    held = running - (running - signed)[start]  # the running sum within each ticker
+    wanted_codes = codes[len(traded):]
+    last = trade_key.searchsorted(_key(wanted_codes, dates), side="left") - 1  # the last trade before the day
+    found = (last >= 0) & (trade_codes[np.maximum(last, 0)] == wanted_codes)
+    out[found] = held[last[found]]
     out[np.abs(out) < DUST] = 0.0
     return out
+
+
+def _key(codes, dates):
+    """(ticker code, day) as one sortable integer."""
+    days = normalize_dates(dates).to_numpy().astype("datetime64[D]").astype(np.int64)
+    return codes.astype(np.int64) * 10_000_000 + days
 
 
 def income_events(trades, dividends=None, splits=None, currencies=None, base="USD", end=None):
@@ -95,7 +103,7 @@ def _yahoo_events(frame, dividends, splits, tickers, currencies, base, end_ts):
     held = shares_before(frame, rows["ticker"].to_numpy(dtype=object), rows["date"], splits)
     out = pd.DataFrame({"date": pd.DatetimeIndex(rows["date"]), "ticker": rows["ticker"].astype(str).to_numpy(),
                         "source": YAHOO, "shares": held, "per_share": rows["per_share"].to_numpy(dtype=float),
-                        "currency": [currencies.get(t) or base for t in rows["ticker"].astype(str)],
+                        "currency": rows["ticker"].astype(str).map(currencies).fillna(base).to_numpy(dtype=object),
                         "amount": held * rows["per_share"].to_numpy(dtype=float)})
     return out[out["shares"] > 0]
 

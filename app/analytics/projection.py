@@ -9,7 +9,7 @@ the one it repeats, × the shares held now × today's exchange rate. A holding w
 
 import math
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -105,11 +105,29 @@ def split_specials(history, today):
 
 def payments_a_year(days):
     """How many payments a year a ticker makes: 365.25 ÷ the median gap between its ex-dates, 1 to 12."""
+    return _count(np.sort(np.asarray(pd.to_datetime(pd.Series(days))).astype("datetime64[D]")))
+
+
+def _count(days):
+    """payments_a_year of sorted datetime64[D] days."""
     if len(days) < 2:
         return 1
-    gaps = np.diff(pd.DatetimeIndex(sorted(days)).as_unit("ns").asi8) / 86_400e9
-    gap = float(np.median(gaps))
+    gap = float(np.median(np.diff(days).astype(float)))
     return int(min(12, max(1, round(365.25 / gap)))) if gap > 0 else 1
+
+
+def _columns(frame):
+    """{ticker: (days as datetime64[D], per_share, currency)} in date order, cut from the frame in one pass."""
+    if not len(frame):
+        return {}
+    frame = frame.sort_values(["ticker", "date"], kind="stable")
+    tickers = frame["ticker"].to_numpy(dtype=object)
+    days = frame["date"].to_numpy().astype("datetime64[D]")
+    amounts = frame["per_share"].to_numpy(dtype=float)
+    currencies = frame["currency"].to_numpy(dtype=object)
+    bounds = np.flatnonzero(np.r_[True, tickers[1:] != tickers[:-1], True])
+    return {tickers[a]: (days[a:b], amounts[a:b], currencies[a:b]) for a, b in zip(bounds[:-1], bounds[1:],
+                                                                                   strict=True)}
 
 
 def project(payers, history, rates_now, today, horizon_days=YEAR_DAYS):
@@ -118,42 +136,44 @@ def project(payers, history, rates_now, today, horizon_days=YEAR_DAYS):
     amount = per_share × shares now × rates_now[currency]; per_share is the payment repeated, or
     declared ÷ payments a year. `rates_now` maps a currency code to its factor into the base currency.
     """
-    today = to_timestamp(today)
-    horizon = today + pd.Timedelta(days=horizon_days)
+    today = to_timestamp(today).date()
+    horizon = today + timedelta(days=horizon_days)
+    year_ago = np.datetime64(today - timedelta(days=YEAR_DAYS), "D")
     regular, specials = split_specials(history, today)
     result = Projection()
+    held = {p.ticker for p in payers if p.shares > 0}
     for row in specials.itertuples(index=False):
-        if row.date > today - pd.Timedelta(days=YEAR_DAYS) and any(p.ticker == row.ticker for p in payers):
+        if np.datetime64(row.date.date(), "D") > year_ago and row.ticker in held:
             result.specials.append((row.ticker, row.date.date(), float(row.per_share), row.currency))
+    usual = _columns(regular)
+    last_paid = {t: days[-1] for t, (days, _, _) in _columns(history).items()}
     for payer in payers:
         if payer.shares <= 0:
             continue
-        own = regular[regular["ticker"] == payer.ticker]
-        ever = history[history["ticker"] == payer.ticker]
-        last12 = own[own["date"] > today - pd.Timedelta(days=YEAR_DAYS)]
-        if last12.empty:
-            if len(ever):
-                result.stopped.append((payer.ticker, ever["date"].max().date()))
+        days, amounts, currencies = usual.get(payer.ticker, (np.array([], "datetime64[D]"), None, None))
+        recent = np.flatnonzero(days > year_ago)
+        if not len(recent):
+            if payer.ticker in last_paid:
+                result.stopped.append((payer.ticker, last_paid[payer.ticker].astype(object)))
             continue
-        count = payments_a_year(own["date"])
-        last12 = last12.tail(count)
-        currency = last12["currency"].iloc[-1]
+        count = _count(days)
+        recent = recent[-count:]
+        currency = currencies[recent[-1]]
         rate = rates_now.get(currency)
         if rate is None:
             result.notes.append(f"{payer.ticker}: no exchange rate for {currency} yet, so it is not projected.")
             continue
-        amounts, basis = _per_payment(payer, last12, count, currency, result.notes)
-        for day, per_share in _expected(last12["date"], amounts, count, today, horizon):
-            result.entries.append(Expected(day.date(), payer.ticker, per_share, currency, payer.shares,
-                                           per_share * payer.shares * rate, basis))
+        per_share, basis = _per_payment(payer, amounts[recent], count, currency, result.notes)
+        for day, amount in _expected(days[recent].astype(object), per_share, count, today, horizon):
+            result.entries.append(Expected(day, payer.ticker, amount, currency, payer.shares,
+                                           amount * payer.shares * rate, basis))
         _announce(result.entries, payer, today)
     result.entries.sort(key=lambda e: (e.date, e.ticker))
     return result
 
 
-def _per_payment(payer, last12, count, currency, notes):
+def _per_payment(payer, own, count, currency, notes):
     """Per-share amounts of the payments to repeat: their own, or the declared rate ÷ payments a year."""
-    own = last12["per_share"].to_numpy(dtype=float)
     if not payer.declared:
         return list(own), "last 12 months"
     trailing = float(own.mean()) * count
@@ -167,13 +187,21 @@ def _per_payment(payer, last12, count, currency, notes):
     return [best / count] * len(own), "declared rate"
 
 
+def _a_year_after(day):
+    """The same day a year later (28 February for 29 February)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
 def _expected(days, amounts, count, today, horizon):
     """(day, per_share) a year after each payment; with fewer than `count`, more a 1/count year after the last."""
-    out = [(pd.Timestamp(d) + pd.DateOffset(years=1), float(a)) for d, a in zip(days, amounts, strict=True)]
-    step = pd.Timedelta(days=round(365.25 / count))
-    cursor = pd.Timestamp(days.iloc[-1]) + step
+    out = [(_a_year_after(d), float(a)) for d, a in zip(days, amounts, strict=True)]
+    step = timedelta(days=round(365.25 / count))
+    cursor = days[-1] + step
     while len(out) < count and cursor <= horizon:
-        if cursor > today and all(abs(cursor - d) > step / 2 for d, _ in out):
+        if cursor > today and all(abs((cursor - d).days) > step.days / 2 for d, _ in out):
             out.append((cursor, out[-1][1]))
         cursor += step
     return sorted((d, a) for d, a in out if d <= horizon)
@@ -181,15 +209,14 @@ def _expected(days, amounts, count, today, horizon):
 
 def _announce(entries, payer, today):
     """Move the expected payment nearest to the announced ex-date onto it, and mark it announced."""
-    if payer.announced is None or to_timestamp(payer.announced) <= today:
+    if payer.announced is None or payer.announced <= today:
         return
-    announced = to_timestamp(payer.announced)
     own = [e for e in entries if e.ticker == payer.ticker]
     if not own:
         return
-    nearest = min(own, key=lambda e: abs((to_timestamp(e.date) - announced).days))
-    if abs((to_timestamp(nearest.date) - announced).days) <= ANNOUNCED_WINDOW:
-        nearest.date, nearest.announced = announced.date(), True
+    nearest = min(own, key=lambda e: abs((e.date - payer.announced).days))
+    if abs((nearest.date - payer.announced).days) <= ANNOUNCED_WINDOW:
+        nearest.date, nearest.announced = payer.announced, True
 
 
 def monthly_projection(entries):

@@ -24,7 +24,7 @@ from app.portfolios.realized import realized_report
 from app.portfolios.service import trades_of
 from app.prices import market, store
 
-SOURCES = {ENTERED: "entered", YAHOO: "from Yahoo"}
+PAYMENTS_SHOWN = 100  # the latest payments in the answer; the CSV asks for every one
 
 
 def month_range(first, last):
@@ -36,8 +36,11 @@ def _money(value):
     return round(float(value), 2)
 
 
-def income_report(portfolio, price_service, now=None):
-    """The Income page's numbers as a JSON-ready dict (see README: `/api/portfolios/<id>/income`)."""
+def income_report(portfolio, price_service, now=None, every_payment=False):
+    """The Income page's numbers as a JSON-ready dict (see README: `/api/portfolios/<id>/income`).
+
+    `payments` holds the latest PAYMENTS_SHOWN payments, or with `every_payment` all of them.
+    """
     now = now or market.utcnow()
     today = now.date()
     base = currency_unit(portfolio.base_currency)[0]
@@ -45,7 +48,7 @@ def income_report(portfolio, price_service, now=None):
     payload = {"status": "ready", "message": None, "currency": base, "as_of": today.isoformat(), "received": [],
                "received_by_year": [], "trailing_12m": 0.0, "yield_on_cost": None, "yield_on_value": None,
                "holdings": [], "projected": [], "projected_by_month": [], "projected_12m_total": 0.0,
-               "upcoming": [], "payments": [], "notes": []}
+               "upcoming": [], "payments": [], "payments_count": 0, "notes": []}
     if not trades:
         return {**payload, "status": "empty", "message": "No transactions yet: add one and its dividends show here."}
     tickers = sorted({t.ticker for t in trades if t.ticker})
@@ -71,7 +74,7 @@ def income_report(portfolio, price_service, now=None):
     payers = [Payer(t, row.quantity, known[t].dividend_rate if t in known else None,
                     known[t].ex_dividend_date if t in known else None) for t, row in held.items()]
     projection = project(payers, history, rates, today)
-    fill(payload, events, projection, held, today, known)
+    fill(payload, events, projection, held, today, known, None if every_payment else PAYMENTS_SHOWN)
     for ticker, (count, last) in sorted(unentered(events, dividends, trades, splits, currencies, base, today).items()):
         payload["notes"].append(
             f"{ticker}: Yahoo lists {count} dividend{'s' if count != 1 else ''} since the last one you entered "
@@ -84,8 +87,8 @@ def income_page(portfolio, price_service, now=None):
     return income_report(portfolio, price_service, now), realized_report(portfolio, now)
 
 
-def fill(payload, events, projection, held, today, known):
-    """Put the received, trailing, per-holding and projected figures into the payload."""
+def fill(payload, events, projection, held, today, known, shown):
+    """Put the received, trailing, per-holding and projected figures, and the latest `shown` payments, in."""
     monthly = monthly_totals(events)
     if len(monthly):
         months = month_range(monthly["month"].min(), today.strftime("%Y-%m"))
@@ -126,7 +129,8 @@ def fill(payload, events, projection, held, today, known):
          "shares": round(float(e.shares), 6),
          "per_share": None if pd.isna(e.per_share) else round(float(e.per_share), 6),
          "currency": e.currency, "amount": round(float(e.amount), 4), "amount_base": _money(e.amount_base)}
-        for e in events.iloc[::-1].itertuples(index=False)]
+        for e in events.iloc[::-1].iloc[:shown].itertuples(index=False)]
+    payload["payments_count"] = len(events)
 
 
 def project_into(payload, projection, today):

@@ -34,7 +34,7 @@ def income(portfolio_id):
 def income_download(portfolio_id):
     """Every dividend received, one line each, with its source."""
     portfolio = get_owned_portfolio(portfolio_id)
-    return download(portfolio, "income", income_csv(income_report(portfolio, get_price_service())))
+    return download(portfolio, "income", income_csv(income_report(portfolio, get_price_service(), every_payment=True)))
 
 
 @bp.route("/portfolios/<int:portfolio_id>/realized.csv")
