@@ -95,6 +95,7 @@ class DemoSource:
 
     name = "demo"
     concurrency = 1
+    profiles_per_batch = 50  # made up on the spot: no reason to spread them out
 
     @classmethod
     def from_settings(cls, settings, stats=None):

@@ -51,7 +51,7 @@ def refresh_profiles(service, limit=DEFAULT_BATCH, now=None, force=False):
         return {}
     done, pause = {}, BATCH_INTERVAL
     try:
-        tickers = due_profiles(limit, now)
+        tickers = due_profiles(max(limit, getattr(service.source, "profiles_per_batch", 0)), now)
         if not tickers:
             pause = IDLE_INTERVAL
         for ticker in tickers:
