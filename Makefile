@@ -46,6 +46,7 @@ bench: setup-dev
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/analytics.py
 	$(BIN)/python bench/imports.py
+	$(BIN)/python bench/income.py
 	$(BIN)/python bench/signin.py
 
 clean:

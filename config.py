@@ -159,6 +159,7 @@ def from_env(environ=None):
         "PRICE_MAX_REQUESTS_PER_MINUTE": int(environ.get("PRICE_MAX_REQUESTS_PER_MINUTE", 300)),
         "PRICE_RATE_LIMIT_PAUSE": float(environ.get("PRICE_RATE_LIMIT_PAUSE", 30)),
         "PRICE_TIMEOUT": float(environ.get("PRICE_TIMEOUT", 10)),
+        "PROFILE_BATCH": int(environ.get("PROFILE_BATCH", 3)),
         "QUOTE_TTL_OPEN": int(environ.get("QUOTE_TTL_OPEN", 60)),
         "QUOTE_STALE_GRACE": int(environ.get("QUOTE_STALE_GRACE", 600)),
         "YF_CACHE_DIR": environ.get("YF_CACHE_DIR", str(INSTANCE_DIR / "yfinance-cache")),

@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 
 from app.analytics.fx import fx_pairs_needed
 from app.extensions import db
-from app.prices import get_price_service, isin, market, sources, store
+from app.prices import get_price_service, isin, market, profiles, sources, store
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +123,7 @@ class CycleReport:
     wanted: object = None  # the WarmReport of the tickers pages asked for
     scheduled: list = field(default_factory=list)  # the WarmReports of the scheduled warm-up's batches
     completed: bool = False  # the scheduled warm-up ran to its end
+    profiles: dict = field(default_factory=dict)  # the profiles fetched on this beat: {ticker: found}
 
 
 def warmup_due(now, last_run, ticker="SPY"):
@@ -174,6 +175,7 @@ def run_cycle(app, stopping=None, force=False, now=None):
     service.stats.runner_seen(now, f"{socket.gethostname()}:{os.getpid()}")
     isin.resolve_pending_isins()  # imported ISINs to Yahoo symbols first, so that what follows fetches the symbols
     report = CycleReport(wanted=take_wanted(service))
+    report.profiles = profiles.refresh_profiles(service, app.config.get("PROFILE_BATCH", profiles.DEFAULT_BATCH), now)
     last = service.stats.get("last_scheduled_warm")
     if not force and not warmup_due(now, datetime.fromisoformat(last) if last else None):
         return report

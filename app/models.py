@@ -14,6 +14,8 @@ from app.extensions import db
 
 TRANSACTION_TYPES = ("BUY", "SELL", "DIVIDEND", "SPLIT", "FEE")
 SECURITY_KINDS = ("equity", "etf", "fund", "fx", "index", "crypto", "other")
+# How a sale's cost basis is worked out: the average cost of the shares held, or the first lots bought first.
+COST_METHODS = ("average", "fifo")
 MONEY = Numeric(20, 8)
 
 
@@ -69,6 +71,7 @@ class Portfolio(db.Model):
     name: Mapped[str] = mapped_column(String(100))
     base_currency: Mapped[str] = mapped_column(String(3), default="USD")
     benchmarks: Mapped[str | None] = mapped_column(String(200))
+    cost_method: Mapped[str] = mapped_column(String(10), default="average", server_default="average")
     # Bumped by every change to the portfolio or its transactions: the key of its cached dashboard and charts.
     data_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -166,7 +169,24 @@ class Security(db.Model):
     fetched_at: Mapped[datetime | None]  # the last answer from the source with prices in it
     # Counts the changes to its stored bars and events: the price part of every cached computation's key.
     prices_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The profile the runner fetches weekly (app/prices/profiles.py); pages only read it.
+    quote_type: Mapped[str | None] = mapped_column(String(20))
+    sector: Mapped[str | None] = mapped_column(String(64))
+    industry: Mapped[str | None] = mapped_column(String(100))
+    country: Mapped[str | None] = mapped_column(String(64))
+    dividend_rate: Mapped[float | None]  # the declared regular dividend per share and year, in the quote currency
+    ex_dividend_date: Mapped[date | None]  # the next (or last) ex-date Yahoo announced
+    profile_at: Mapped[datetime | None]  # the last answer about its profile (found or not)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class FundSector(db.Model):
+    """The weight of one sector in an ETF or fund, as Yahoo gives it (Ticker.funds_data)."""
+
+    __tablename__ = "fund_sectors"
+    ticker: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sector: Mapped[str] = mapped_column(String(64), primary_key=True)
+    weight: Mapped[float]
 
 
 class WantedTicker(db.Model):

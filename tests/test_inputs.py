@@ -24,7 +24,7 @@ FIELDS = [
     "name", "base_currency", "benchmarks", "back", "trade_date", "type", "ticker", "quantity", "price", "fees",
     "currency", "note", "email", "password", "confirm", "remember", "email-email", "email-current_password",
     "password-current_password", "password-password", "password-confirm", "file_hash", "filename", "format", "text",
-    "payload", "range",
+    "payload", "range", "cost_method",
 ]
 NUMBERS = st.sampled_from([
     "NaN", "nan", "sNaN", "-sNaN", "Infinity", "-Infinity", "inf", "1e999999999", "1e-999999999", "9" * 40,
@@ -33,6 +33,7 @@ NUMBERS = st.sampled_from([
 VALUES = st.one_of(NUMBERS, st.decimals().map(str), st.text(max_size=40), st.integers().map(str),
                    st.dates().map(date.isoformat))
 NUMERIC_FIELDS = {"quantity", "price", "fees"}
+
 # Each field present or not, many at once, so that one bad value meets otherwise plausible neighbours.
 FORMS = st.fixed_dictionaries({}, optional={
     name: st.one_of(NUMBERS, st.decimals().map(str)) if name in NUMERIC_FIELDS else VALUES for name in FIELDS
@@ -60,6 +61,14 @@ def url_for_rule(rule, ids):
     return url
 
 
+def test_the_income_and_allocation_routes_are_walked():
+    walked = set(ROUTES)
+    for rule in ("/api/portfolios/<int:portfolio_id>/income", "/api/portfolios/<int:portfolio_id>/allocation",
+                 "/portfolios/<int:portfolio_id>/income", "/portfolios/<int:portfolio_id>/allocation",
+                 "/portfolios/<int:portfolio_id>/realized.csv"):
+        assert (rule, "GET") in walked
+
+
 @pytest.mark.parametrize(("rule", "method"), ROUTES, ids=[f"{m} {r}" for r, m in ROUTES])
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
@@ -70,7 +79,7 @@ def test_no_input_on_any_route_is_a_500(site, rule, method, data):
     ids = {name: data.draw(st.one_of(st.just(1), st.just(1), st.just(1), IDS), label=name)
            for name in ("portfolio_id", "transaction_id", "batch_id")}
     form = data.draw(FORMS, label="form")
-    query = data.draw(st.dictionaries(st.sampled_from(["range", "benchmarks", "next"]), VALUES, max_size=2))
+    query = data.draw(st.dictionaries(st.sampled_from(["range", "benchmarks", "next", "year"]), VALUES, max_size=2))
     resp = client.open(url_for_rule(rule, ids), method=method, data=form if method == "POST" else None,
                        query_string=query)
     assert resp.status_code < 500, (rule, method, ids, form, resp.get_data(as_text=True)[:500])

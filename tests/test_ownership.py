@@ -19,6 +19,10 @@ ROUTES = list(portfolio_routes())
 
 def test_every_portfolio_route_is_walked():
     assert len(ROUTES) >= 8
+    walked = {param.values[0] for param in ROUTES}
+    assert {"/api/portfolios/<int:portfolio_id>/income", "/api/portfolios/<int:portfolio_id>/allocation",
+            "/portfolios/<int:portfolio_id>/income", "/portfolios/<int:portfolio_id>/allocation",
+            "/portfolios/<int:portfolio_id>/income.csv", "/portfolios/<int:portfolio_id>/realized.csv"} <= walked
 
 
 @pytest.mark.parametrize(("rule", "method"), ROUTES)

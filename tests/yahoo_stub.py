@@ -20,7 +20,8 @@ import requests
 import responses
 
 CHART = re.compile(r"^https://query[12]\.finance\.yahoo\.com/v8/finance/chart/([^?/]+)")
-SUMMARY = re.compile(r"^https://query[12]\.finance\.yahoo\.com/v10/finance/quoteSummary/.*")
+SUMMARY = re.compile(r"^https://query[12]\.finance\.yahoo\.com/v10/finance/quoteSummary/([^?/]+)")
+TIMESERIES = re.compile(r"^https://query[12]\.finance\.yahoo\.com/ws/fundamentals-timeseries/.*")
 NOT_FOUND = {"chart": {"result": None, "error": {"code": "Not Found",
                                                   "description": "No data found, symbol may be delisted"}}}
 FIRST_DAY = date(2018, 1, 2)
@@ -81,8 +82,11 @@ class YahooStub:
         rsps.add(responses.GET, re.compile(r"^https://query[12]\.finance\.yahoo\.com/v7/finance/quote.*"),
                  json={"quoteResponse": {"result": [], "error": None}})
         rsps.add(responses.GET, re.compile(r"^https://guce\.yahoo\.com/.*"), body="")
-        rsps.add_callback(responses.GET, SUMMARY, callback=lambda req: (404, {}, json.dumps(
-            {"quoteSummary": {"result": None, "error": {"code": "Not Found", "description": "Quote not found"}}})))
+        self.profiles = {}  # symbol → its quoteSummary modules (stock_profile, fund_profile); others are 404
+        self.summary_calls = []  # (symbol, modules asked for)
+        self.summary_failures = {}  # symbol or "*" → "timeout" | "connection" | "429" | "500"
+        rsps.add_callback(responses.GET, SUMMARY, callback=self.summary)
+        rsps.add(responses.GET, TIMESERIES, json={"timeseries": {"result": [], "error": None}})
 
     def add(self, *symbols):
         for symbol in symbols:
@@ -109,6 +113,28 @@ class YahooStub:
     def reset_concurrency(self):
         with self.lock:
             self.most_in_flight = self.in_flight
+
+    def summary(self, request):
+        """quoteSummary (Ticker.info, funds_data): the modules asked for that the symbol's profile has."""
+        name = SUMMARY.match(request.url).group(1).replace("%5E", "^").replace("%3D", "=")
+        params = {k: v[0] for k, v in parse_qs(urlsplit(request.url).query).items()}
+        modules = [m for m in params.get("modules", "").split(",") if m]
+        with self.lock:
+            self.summary_calls.append((name, modules))
+        failure = self.summary_failures.get(name) or self.summary_failures.get("*")
+        if failure == "timeout":
+            raise requests.exceptions.ReadTimeout(f"stub: read timed out for {name}")
+        if failure == "connection":
+            raise requests.exceptions.ConnectionError(f"stub: connection refused for {name}")
+        if failure in ("429", "500"):
+            return int(failure), {}, "Too Many Requests" if failure == "429" else "<html>Internal Server Error</html>"
+        profile = self.profiles.get(name)
+        if profile is None:
+            return 404, {}, json.dumps({"quoteSummary": {"result": None, "error": {
+                "code": "Not Found", "description": "Quote not found"}}})
+        found = {module: profile[module] for module in modules if module in profile}
+        return 200, {"Content-Type": "application/json"}, json.dumps(
+            {"quoteSummary": {"result": [found], "error": None}})
 
     def chart(self, request):
         name = CHART.match(request.url).group(1).replace("%5E", "^").replace("%3D", "=")
@@ -225,3 +251,29 @@ class YahooStub:
         if events["dividends"] or events["splits"]:
             result["events"] = {k: v for k, v in events.items() if v}
         return {"chart": {"result": [result], "error": None}}
+
+
+def stock_profile(sector=None, industry=None, country=None, dividend_rate=None, ex_dividend_date=None,
+                  quote_type="EQUITY", currency="USD"):
+    """The quoteSummary modules Yahoo has for a stock (what Ticker.info reads)."""
+    detail = {"currency": currency}
+    if dividend_rate is not None:
+        detail["dividendRate"] = dividend_rate
+    if ex_dividend_date is not None:
+        detail["exDividendDate"] = int(pd.Timestamp(ex_dividend_date).tz_localize("UTC").timestamp())
+    asset = {k: v for k, v in {"sector": sector, "industry": industry, "country": country}.items() if v}
+    return {"quoteType": {"quoteType": quote_type, "exchange": "NMS"}, "assetProfile": asset,
+            "summaryDetail": detail, "financialData": {}, "defaultKeyStatistics": {}}
+
+
+def fund_profile(sectors=None, quote_type="ETF"):
+    """The quoteSummary modules of an ETF or fund; `sectors` as Yahoo's keys → weight, None for no fund data."""
+    modules = {"quoteType": {"quoteType": quote_type, "exchange": "PCX"}, "summaryDetail": {"currency": "USD"},
+               "defaultKeyStatistics": {}, "financialData": {}}
+    if sectors is not None:
+        modules.update({
+            "summaryProfile": {"longBusinessSummary": "An index fund."},
+            "fundProfile": {"categoryName": "Large Blend", "family": "Stub", "legalType": "Exchange Traded Fund"},
+            "topHoldings": {"holdings": [], "sectorWeightings": [{key: weight} for key, weight in sectors.items()]},
+        })
+    return modules

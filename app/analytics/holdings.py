@@ -1,10 +1,11 @@
-"""Holdings derived from transactions, by the average-cost method."""
+"""Holdings derived from transactions, by the average-cost method or by first-in-first-out lots."""
 
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 ZERO = Decimal(0)
+AVERAGE, FIFO = "average", "fifo"
 # Quantities below this are rounding left over from fractional sells, not a position.
 DUST = Decimal("0.000001")
 
@@ -41,6 +42,7 @@ class Holding:
     first_date: date | None = None
     trades: int = 0
     splits: list = field(default_factory=list)
+    lots: list = field(default_factory=list)  # FIFO only: [quantity, cost] still held, oldest first
 
     @property
     def average_cost(self):
@@ -57,8 +59,11 @@ def _fmt(value):
     return f"{value.normalize():f}"
 
 
-def apply_trade(holding, trade):
-    """Apply one trade to a holding in place; raise HoldingsError when it cannot apply."""
+def apply_trade(holding, trade, method=AVERAGE):
+    """Apply one trade to a holding in place; raise HoldingsError when it cannot apply.
+
+    A sale's cost is average cost × quantity, or with FIFO the cost of the earliest lots it takes.
+    """
     holding.trades += 1
     if holding.first_date is None:
         holding.first_date = trade.trade_date
@@ -66,23 +71,31 @@ def apply_trade(holding, trade):
     if kind == "BUY":
         holding.quantity += trade.quantity
         holding.cost_basis += trade.quantity * trade.price + trade.fees
+        if method == FIFO:
+            holding.lots.append([trade.quantity, trade.quantity * trade.price + trade.fees])
     elif kind == "SELL":
         if trade.quantity > holding.quantity + DUST:
             raise HoldingsError(
                 f"Cannot sell {_fmt(trade.quantity)} {trade.ticker} on {trade.trade_date.isoformat()}: "
                 f"only {_fmt(holding.quantity)} held then."
             )
-        sold_cost = holding.average_cost * trade.quantity
+        if method == FIFO:
+            sold_cost = _take_lots(holding.lots, trade.quantity)
+        else:
+            sold_cost = holding.average_cost * trade.quantity
         proceeds = trade.quantity * trade.price - trade.fees
         holding.realized_gain += proceeds - sold_cost
         holding.cost_basis -= sold_cost
         holding.quantity -= trade.quantity
         if holding.quantity <= DUST:
             holding.quantity, holding.cost_basis = ZERO, ZERO
+            holding.lots.clear()
     elif kind == "SPLIT":
         if trade.quantity <= 0:
             raise HoldingsError(f"A split of {trade.ticker} needs a positive ratio.")
         holding.quantity *= trade.quantity
+        for lot in holding.lots:
+            lot[0] *= trade.quantity
         holding.splits.append((trade.trade_date, trade.quantity))
     elif kind == "DIVIDEND":
         holding.dividends += trade.quantity * trade.price - trade.fees
@@ -92,24 +105,41 @@ def apply_trade(holding, trade):
         raise HoldingsError(f"Unknown transaction type {kind!r}.")
 
 
+def _take_lots(lots, quantity):
+    """Take `quantity` from the earliest lots in place; return what the shares taken cost."""
+    cost = ZERO
+    while quantity > 0 and lots:
+        held, paid = lots[0]
+        if held <= quantity + DUST:
+            cost += paid
+            quantity -= held
+            lots.pop(0)
+        else:
+            part = paid * quantity / held
+            lots[0] = [held - quantity, paid - part]
+            cost += part
+            quantity = ZERO
+    return cost
+
+
 def sort_key(trade):
     """Order trades by date; within a day splits first, then buys before sells."""
     rank = {"SPLIT": 0, "BUY": 1, "DIVIDEND": 2, "FEE": 3, "SELL": 4}
     return (trade.trade_date, rank.get(trade.type, 5), trade.order)
 
 
-def compute_holdings(trades):
+def compute_holdings(trades, method=AVERAGE):
     """Derive per-ticker holdings from trades in date order; raise HoldingsError on an impossible sell."""
     holdings = {}
     for trade in sorted(trades, key=sort_key):
         holding = holdings.get(trade.ticker)
         if holding is None:
             holding = holdings[trade.ticker] = Holding(ticker=trade.ticker, currency=trade.currency)
-        apply_trade(holding, trade)
+        apply_trade(holding, trade, method)
     return holdings
 
 
-def compute_holdings_leniently(trades):
+def compute_holdings_leniently(trades, method=AVERAGE):
     """Derive holdings like compute_holdings, leaving out each trade that cannot apply; return (holdings, problems).
 
     For stored transactions that an old bug or a race left inconsistent: show the rest, and say what is wrong.
@@ -120,7 +150,7 @@ def compute_holdings_leniently(trades):
         if holding is None:
             holding = holdings[trade.ticker] = Holding(ticker=trade.ticker, currency=trade.currency)
         try:
-            apply_trade(holding, trade)
+            apply_trade(holding, trade, method)
         except HoldingsError as exc:
             problems.append(str(exc))
     return holdings, problems

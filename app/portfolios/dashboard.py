@@ -193,7 +193,7 @@ def build_dashboards(portfolios, price_service, now=None):
         own = {t.ticker for t in trades}
         if splits:
             trades = trades + split_trades(trades, [event for event in splits if event[0] in own])
-        holdings, problems = compute_holdings_leniently(trades)
+        holdings, problems = compute_holdings_leniently(trades, portfolio.cost_method or "average")
         base_iso, _ = currency_unit(portfolio.base_currency)
         currencies = {ticker: quote_currency(securities.get(ticker), holding, base_iso)
                       for ticker, holding in holdings.items()}

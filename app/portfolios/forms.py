@@ -28,6 +28,9 @@ class SettingsForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=100)])
     base_currency = SelectField("Base currency", choices=CURRENCIES)
     benchmarks = StringField("Compare against", validators=[Optional(), Length(max=200)])
+    cost_method = SelectField("Cost basis of a sale", default="average", choices=[
+        SelectChoice("average", "Average cost of the shares held"),
+        SelectChoice("fifo", "FIFO: the first shares bought are sold first")])
     submit = SubmitField("Save")
 
 

@@ -100,7 +100,8 @@ def settings(portfolio_id):
     form = SettingsForm(obj=portfolio)
     if form.validate_on_submit():
         try:
-            service.update_settings(portfolio, form.name.data, form.base_currency.data, form.benchmarks.data)
+            service.update_settings(portfolio, form.name.data, form.base_currency.data, form.benchmarks.data,
+                                    form.cost_method.data)
         except service.PortfolioError as exc:
             form.benchmarks.errors.append(str(exc))
         else:

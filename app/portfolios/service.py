@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 
 from app.analytics.holdings import HoldingsError, Trade, compute_holdings
 from app.extensions import db
-from app.models import Portfolio, Transaction
+from app.models import COST_METHODS, Portfolio, Transaction
 from app.tickers import split_tickers
 
 TRADE_FIELDS = ("ticker", "type", "trade_date", "quantity", "price", "fees", "currency", "note")
@@ -49,13 +49,16 @@ def create_portfolio(owner, name, currency="USD"):
     return portfolio
 
 
-def update_settings(portfolio, name, currency, benchmarks_text):
-    """Rename a portfolio, change its base currency and its benchmark list."""
+def update_settings(portfolio, name, currency, benchmarks_text, cost_method=None):
+    """Rename a portfolio, change its base currency, its benchmark list and (when given) its cost method."""
     if not (name or "").strip():
         raise PortfolioError("A portfolio needs a name.")
+    if cost_method is not None and cost_method not in COST_METHODS:
+        raise PortfolioError("Choose average cost or FIFO.")
     set_benchmarks(portfolio, benchmarks_text)
     portfolio.name = name.strip()[:100]
     portfolio.base_currency = currency.upper()
+    portfolio.cost_method = cost_method or portfolio.cost_method
     touch(portfolio.id)
     db.session.commit()
 

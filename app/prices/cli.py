@@ -1,4 +1,4 @@
-"""`flask prices warm` and `flask prices status`."""
+"""`flask prices warm`, `flask prices profiles` and `flask prices status`."""
 
 import os
 import signal
@@ -37,6 +37,16 @@ def warm(tickers, force):
     click.echo(f"HTTP requests: {report.requests}   seconds: {report.seconds:.2f}")
     if report.nothing_fetched:
         sys.exit(1)
+
+
+@prices_cli.command("profiles")
+@click.option("--limit", default=50, show_default=True, help="At most this many securities.")
+def profiles_now(limit):
+    """Fetch the security profiles that are due now (sector, country, kind, fund sectors, declared dividend)."""
+    from app.prices.profiles import refresh_profiles
+
+    done = refresh_profiles(get_price_service(), limit=limit, force=True)
+    click.echo(f"profiles fetched: {len(done)} ({sum(done.values())} with data) {' '.join(sorted(done)[:20])}")
 
 
 @prices_cli.command("status")

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from app.prices import market
-from app.prices.sources import FetchResult, TickerData
+from app.prices.sources import FetchResult, Profile, TickerData
 from app.sample import ANCHORS, anchor_price
 
 CHUNK = 10
@@ -16,6 +16,49 @@ EPOCH = date(2005, 1, 3)
 HORIZON = date(2030, 12, 31)
 DIVIDEND_PAYERS = {"KO": 0.46, "JNJ": 1.19, "PG": 0.95, "XOM": 0.91, "PEP": 1.27, "JPM": 1.15, "SPY": 1.6,
                    "VTI": 0.9, "VOO": 1.5}
+
+
+ETFS = {"SPY", "QQQ", "VTI", "VOO", "IWM", "VEA", "AGG"}
+# Plausible profiles for the sample's tickers: (sector, industry, country).
+DEMO_STOCKS = {
+    "AAPL": ("Technology", "Consumer Electronics", "United States"),
+    "MSFT": ("Technology", "Software - Infrastructure", "United States"),
+    "GOOGL": ("Communication Services", "Internet Content & Information", "United States"),
+    "AMZN": ("Consumer Cyclical", "Internet Retail", "United States"),
+    "META": ("Communication Services", "Internet Content & Information", "United States"),
+    "BRK-B": ("Financial Services", "Insurance - Diversified", "United States"),
+    "JNJ": ("Healthcare", "Drug Manufacturers - General", "United States"),
+    "V": ("Financial Services", "Credit Services", "United States"),
+    "JPM": ("Financial Services", "Banks - Diversified", "United States"),
+    "PG": ("Consumer Defensive", "Household & Personal Products", "United States"),
+    "KO": ("Consumer Defensive", "Beverages - Non-Alcoholic", "United States"),
+    "XOM": ("Energy", "Oil & Gas Integrated", "United States"),
+    "COST": ("Consumer Defensive", "Discount Stores", "United States"),
+    "HD": ("Consumer Cyclical", "Home Improvement Retail", "United States"),
+    "PEP": ("Consumer Defensive", "Beverages - Non-Alcoholic", "United States"),
+    "NVDA": ("Technology", "Semiconductors", "United States"),
+    "ASML.AS": ("Technology", "Semiconductor Equipment & Materials", "Netherlands"),
+    "VOD.L": ("Communication Services", "Telecom Services", "United Kingdom"),
+}
+# A broad US index fund's sector weightings, roughly.
+DEMO_FUND_SECTORS = {
+    "Technology": 0.31, "Financial Services": 0.13, "Healthcare": 0.11, "Consumer Cyclical": 0.10,
+    "Communication Services": 0.09, "Industrials": 0.09, "Consumer Defensive": 0.06, "Energy": 0.04,
+    "Real Estate": 0.03, "Utilities": 0.02, "Basic Materials": 0.02,
+}
+
+
+def demo_profile(ticker):
+    """A made-up but plausible profile: the sample's stocks as themselves, index ETFs with typical sectors."""
+    rate = DIVIDEND_PAYERS.get(ticker)
+    if ticker in ETFS:
+        sectors = {"Technology": 0.55, "Communication Services": 0.16, "Consumer Cyclical": 0.14,
+                   "Healthcare": 0.06, "Consumer Defensive": 0.05, "Industrials": 0.04} if ticker == "QQQ" else (
+            DEMO_FUND_SECTORS if ticker != "AGG" else {})
+        return Profile(quote_type="ETF", dividend_rate=rate * 4 if rate else None, fund_sectors=dict(sectors))
+    sector, industry, country = DEMO_STOCKS.get(ticker, (None, None, None))
+    return Profile(quote_type="EQUITY", sector=sector, industry=industry, country=country,
+                   dividend_rate=rate * 4 if rate else None)
 
 
 @lru_cache(maxsize=64)
@@ -52,6 +95,7 @@ class DemoSource:
 
     name = "demo"
     concurrency = 1
+    profiles_per_batch = 50  # made up on the spot: no reason to spread them out
 
     @classmethod
     def from_settings(cls, settings, stats=None):
@@ -64,6 +108,10 @@ class DemoSource:
         for first in range(0, len(tickers), CHUNK):
             yield self.fetch(tickers[first:first + CHUNK], start, end)
 
+    def fetch_profile(self, ticker):
+        """A generated profile (no network)."""
+        return demo_profile(ticker)
+
     def fetch(self, tickers, start, end):
         """Return the generated bars for each ticker within [start, end]."""
         result = FetchResult()
@@ -74,7 +122,7 @@ class DemoSource:
             last = pd.Timestamp(market.expected_last_bar(ticker, now))
             window = frame.loc[pd.Timestamp(start):min(pd.Timestamp(end), last)]
             name = f"{ticker} (demo)"
-            kind = "etf" if ticker in {"SPY", "QQQ", "VTI", "VOO", "IWM", "VEA", "AGG"} else "equity"
+            kind = "etf" if ticker in ETFS else "equity"
             currency = "GBp" if ticker.endswith(".L") else ("EUR" if ticker.endswith((".DE", ".PA", ".AS")) else "USD")
             result.data[ticker] = TickerData(
                 bars=window[["close", "adj_close", "volume"]].copy(),

@@ -44,6 +44,24 @@ class TickerData:
 
 
 @dataclass
+class Profile:
+    """What Yahoo says a security is: its kind, sector, industry, country, declared dividend, fund sectors.
+
+    `found` is False when Yahoo answered that it has no profile for the ticker (asked again in a week).
+    `fund_sectors` maps a sector's name to its weight (0..1) in an ETF or fund.
+    """
+
+    found: bool = True
+    quote_type: str | None = None
+    sector: str | None = None
+    industry: str | None = None
+    country: str | None = None
+    dividend_rate: float | None = None
+    ex_dividend_date: date | None = None
+    fund_sectors: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
 class FetchResult:
     """What a fetch of several tickers brought back, ticker by ticker."""
 
@@ -73,3 +91,6 @@ class PriceSource(Protocol):
 
     def fetch(self, tickers, start, end):
         """Return one FetchResult for all the tickers."""
+
+    def fetch_profile(self, ticker):
+        """Return the ticker's Profile; raise SourceError when the source does not answer."""

@@ -24,10 +24,12 @@ from app.prices import sources
 from app.prices.breaker import FAIL_MAX, RESET_TIMEOUT, call_through, make_breaker
 from app.prices.politeness import Throttle, retry_after_seconds
 from app.prices.sources import Failure, FetchResult, SourceError, TickerData
+from app.prices.yahoo_profile import fetch_profile
 
 log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", module=r"yfinance\..*")
 CHART_URL = re.compile(r"/v8/finance/chart/([^/?]+)")
+SUMMARY_URL = re.compile(r"/v10/finance/quoteSummary/([^/?]+)")  # a security's profile (Ticker.info, funds_data)
 # Plain US symbols (AAPL, BRK-B, VFIAX) trade in New York: yfinance need not ask Yahoo for their time zone.
 US_SYMBOL = re.compile(r"^[A-Z]{1,5}(-[A-Z])?$")
 US_TIMEZONE = "America/New_York"
@@ -67,6 +69,7 @@ class HttpRecorder:
         self.requests = 0
         self.sequence = count(1)
         self.outcomes = {}  # symbol → (sequence, kind or None, message, meta)
+        self.summaries = {}  # symbol → (sequence, kind or None) of its last quoteSummary answer
         for verb in ("get", "post"):
             setattr(session, verb, self._wrap(getattr(session, verb)))
 
@@ -74,6 +77,8 @@ class HttpRecorder:
         def recorded(url, *args, **kwargs):
             match = CHART_URL.search(url)
             symbol = match.group(1).replace("%5E", "^").replace("%3D", "=") if match else None
+            summary = SUMMARY_URL.search(url)
+            profiled = summary.group(1).replace("%5E", "^").replace("%3D", "=") if summary else None
             ticket = self.throttle.acquire()
             status = retry_after = None
             try:
@@ -84,6 +89,8 @@ class HttpRecorder:
                 except Exception as exc:
                     if symbol:
                         self._record(symbol, classify_exception(exc), f"{type(exc).__name__}: {exc}", None)
+                    if profiled:
+                        self._record_summary(profiled, classify_exception(exc))
                     raise
                 status = response.status_code
                 if status == 429:
@@ -92,6 +99,8 @@ class HttpRecorder:
                 self.throttle.release(ticket, status, retry_after)
             if symbol:
                 self._record(symbol, *classify_chart_response(response))
+            if profiled:
+                self._record_summary(profiled, classify_status(status))
             return response
 
         return recorded
@@ -102,6 +111,16 @@ class HttpRecorder:
             if meta is None and previous and previous[3] and kind is None:
                 meta = previous[3]
             self.outcomes[symbol] = (next(self.sequence), kind, message, meta)
+
+    def _record_summary(self, symbol, kind):
+        with self.lock:
+            self.summaries[symbol] = (next(self.sequence), kind)
+
+    def summary_outcome(self, symbol, since):
+        """The failure kind (None for an answer with data) of Yahoo's last profile answer after `since`, or None."""
+        with self.lock:
+            found = self.summaries.get(symbol)
+        return found if found and found[0] > since else None
 
     def mark(self):
         """A point in the sequence: outcomes after it belong to what follows."""
@@ -123,6 +142,17 @@ def classify_exception(exc):
     if name == "YFRateLimitError":
         return sources.RATE_LIMITED
     return sources.NETWORK
+
+
+def classify_status(status):
+    """Name an HTTP status: None for an answer, UNKNOWN for 404, else the kind of outage."""
+    if status == 200:
+        return None
+    if status == 404:
+        return sources.UNKNOWN
+    if status == 429:
+        return sources.RATE_LIMITED
+    return sources.SERVER_ERROR if status >= 500 else sources.BAD_RESPONSE
 
 
 def classify_chart_response(response):
@@ -311,6 +341,13 @@ class YahooSource:
             else:
                 result.failures[ticker] = Failure(sources.NO_DATA, f"Yahoo has no prices from {start} to {end}.")
         return result
+
+    def fetch_profile(self, ticker):
+        """The ticker's profile (Ticker.info and, for a fund, Ticker.funds_data) through the breaker."""
+        try:
+            return call_through(self.breaker, lambda: fetch_profile(ticker, self.recorder))
+        except pybreaker.CircuitBreakerError as exc:
+            raise SourceError("Yahoo Finance is unreachable for now.") from exc
 
     @staticmethod
     def seed_timezones(tickers):
