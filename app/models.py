@@ -10,9 +10,9 @@ from sqlalchemy import ForeignKey, Index, LargeBinary, Numeric, String, Text, Un
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.analytics.holdings import TRADE_TYPES as TRANSACTION_TYPES  # noqa: F401 - one order, everywhere
 from app.extensions import db
 
-TRANSACTION_TYPES = ("BUY", "SELL", "DIVIDEND", "SPLIT", "FEE")
 SECURITY_KINDS = ("equity", "etf", "fund", "fx", "index", "crypto", "other")
 # How a sale's cost basis is worked out: the average cost of the shares held, or the first lots bought first.
 COST_METHODS = ("average", "fifo")

@@ -192,7 +192,7 @@ def test_row_problems_name_the_line_and_the_column():
     assert problems[5] == ["Quantity: the quantity must be greater than zero."]
     assert problems[6] == ["Quantity: the quantity must be greater than zero."]
     assert problems[7] == ["Price: “ten” is not a number."]
-    assert problems[8] == ["Type: “SWAP” is not a known type: use BUY, SELL, DIVIDEND, SPLIT, FEE."]
+    assert problems[8] == ["Type: “SWAP” is not a known type: use SPLIT, BUY, DIVIDEND, FEE, SELL."]
     assert problems[9][0].startswith("Ticker: “AA PL” is not a ticker")
     assert problems[10] == ["Fees: fees cannot be negative.",
                             "Currency: “DOLLARS” is not a currency: use a 3-letter code such as USD."]

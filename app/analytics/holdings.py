@@ -6,8 +6,13 @@ from decimal import Decimal
 
 ZERO = Decimal(0)
 AVERAGE, FIFO = "average", "fifo"
-# Quantities below this are rounding left over from fractional sells, not a position.
-DUST = Decimal("0.000001")
+# The transaction types, in the order they apply within one day: splits first, then buys before sells.
+TRADE_TYPES = ("SPLIT", "BUY", "DIVIDEND", "FEE", "SELL")
+TYPE_RANK = {kind: rank for rank, kind in enumerate(TRADE_TYPES)}
+# Share counts smaller than this are what fractional sells leave behind, not a position: one unit of the
+# eighth decimal place, the finest quantity the database keeps.
+DUST = Decimal("1e-8")
+DUST_FLOAT = float(DUST)
 
 
 class HoldingsError(ValueError):
@@ -124,8 +129,7 @@ def _take_lots(lots, quantity):
 
 def sort_key(trade):
     """Order trades by date; within a day splits first, then buys before sells."""
-    rank = {"SPLIT": 0, "BUY": 1, "DIVIDEND": 2, "FEE": 3, "SELL": 4}
-    return (trade.trade_date, rank.get(trade.type, 5), trade.order)
+    return (trade.trade_date, TYPE_RANK.get(trade.type, len(TYPE_RANK)), trade.order)
 
 
 def compute_holdings(trades, method=AVERAGE):

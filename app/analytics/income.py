@@ -12,14 +12,13 @@ import pandas as pd
 
 from app.analytics.calendar import normalize_dates, to_timestamp
 from app.analytics.fx import fx_rates
+from app.analytics.holdings import DUST_FLOAT as DUST
 from app.analytics.inputs import normalize_trades
 from app.analytics.splits import split_events, split_factor_after
 
 ENTERED, YAHOO = "entered", "yahoo"
 EVENT_COLUMNS = ["date", "ticker", "source", "shares", "per_share", "currency", "amount"]
 TRAILING_DAYS = 365
-# Share counts smaller than this are what fractional sells leave behind, not a position.
-DUST = 1e-9
 
 
 def shares_before(trades, tickers, dates, splits=None):

@@ -6,10 +6,9 @@ import numpy as np
 import pandas as pd
 
 from app.analytics.calendar import normalize_dates
+from app.analytics.holdings import TYPE_RANK
 
 TRADE_COLUMNS = ["ticker", "type", "trade_date", "quantity", "price", "fees", "currency"]
-# Within a day: splits first, then buys before sells (as holdings.sort_key orders them).
-TYPE_RANK = {"SPLIT": 0, "BUY": 1, "DIVIDEND": 2, "FEE": 3, "SELL": 4}
 
 
 def trades_frame(trades):

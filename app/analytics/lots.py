@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.analytics.fx import fx_rates
+from app.analytics.holdings import DUST_FLOAT as DUST
 from app.analytics.inputs import normalize_trades
 
 AVERAGE, FIFO = "average", "fifo"
 SHORT, LONG = "short", "long"
-DUST = 1e-9
 
 
 @dataclass
@@ -79,7 +79,7 @@ def realized_sales(trades, method=AVERAGE, fx=None, base="USD"):
                 lot[1] *= trade.quantity
             held[0] *= trade.quantity
         elif trade.type == "SELL":
-            if trade.quantity > held[0] + 1e-6:
+            if trade.quantity > held[0] + DUST:
                 problems.append(f"{trade.ticker} on {day}: sold {trade.quantity:g}, held {held[0]:g}; left out.")
                 continue
             proceeds = (trade.quantity * trade.price - trade.fees) * rate[i]

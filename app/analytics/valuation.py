@@ -30,12 +30,11 @@ from app.analytics.calendar import (
     trading_index,
 )
 from app.analytics.fx import fx_rates
+from app.analytics.holdings import DUST_FLOAT as DUST
 from app.analytics.inputs import normalize_trades
 from app.analytics.splits import split_events, split_factor_after
 
 DAILY_COLUMNS = ["value", "prev_value", "flow_in", "flow_out", "dividends", "fees", "income", "net_invested"]
-# Share counts smaller than this are what fractional sells leave behind, not a position.
-DUST = 1e-9
 
 
 @dataclass
