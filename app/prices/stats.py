@@ -1,9 +1,11 @@
 """Counters and the runner's last words, kept in the shared cache so that every process sees the same ones."""
 
+import threading
 from datetime import UTC, datetime
 
 PREFIX = "stats:"
 COUNTERS = ("cache_hits", "cache_misses", "http_requests", "fetches", "fetch_ms_total", "rate_limited")
+RECENT_FETCHES = 1000  # fetch latencies this process keeps until the operators' sampler takes them
 
 
 class PriceStats:
@@ -12,6 +14,7 @@ class PriceStats:
     def __init__(self, backend):
         self.backend = backend
         self._atomic = hasattr(backend, "_write_client")  # Redis: INCRBY, atomic, no expiry
+        self._recent_fetch_ms, self._recent_lock = [], threading.Lock()
 
     def incr(self, name, amount=1):
         """Add `amount` to a counter (atomic on Redis, close enough on the file cache)."""
@@ -37,8 +40,17 @@ class PriceStats:
         self.incr("fetch_ms_total", round(seconds * 1000))
         self.incr("http_requests", requests)
         self.put("last_fetch_ms", round(seconds * 1000))
+        with self._recent_lock:
+            if len(self._recent_fetch_ms) < RECENT_FETCHES:
+                self._recent_fetch_ms.append(seconds * 1000)
         for failure in failures.values():
             self.incr(f"failures:{failure.kind}")
+
+    def take_fetch_ms(self):
+        """The latencies (ms) of this process's fetches since the last call: the runner's sample of the minute."""
+        with self._recent_lock:
+            taken, self._recent_fetch_ms = self._recent_fetch_ms, []
+        return taken
 
     def breaker_changed(self, state, when, reset_timeout):
         """Remember the breaker's new state, when it changed and how long it stays open."""
