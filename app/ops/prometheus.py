@@ -24,7 +24,7 @@ class Exposition:
         self.lines += [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}"]
         for labels, value in samples:
             shown = ",".join(f'{k}="{_label(v)}"' for k, v in labels.items())
-            self.lines.append(f"{name}{{{shown}}} {float(value):g}" if shown else f"{name} {float(value):g}")
+            self.lines.append(f"{name}{{{shown}}} {float(value)!r}" if shown else f"{name} {float(value)!r}")
 
     def text(self):
         """The whole exposition."""
