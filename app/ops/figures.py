@@ -83,8 +83,8 @@ class Figures:
         self.fetch_latency = Histogram()
         self.samples = 0
 
-    def add(self, sample):
-        """Add one sample, of either kind."""
+    def add(self, sample, routes=True):
+        """Add one sample, of either kind (`routes=False`: the route families only, as a chart's bucket needs)."""
         self.samples += 1
         if sample.kind == RUNNER:
             self._add_runner(sample.data)
@@ -92,6 +92,8 @@ class Figures:
         for name, tally in sample.data.get("families", {}).items():
             if name in self.families:
                 self.families[name].add(tally)
+        if not routes:
+            return
         for endpoint, tally in sample.data.get("endpoints", {}).items():
             route = self.routes.get(endpoint)
             if route is None:

@@ -40,7 +40,7 @@ def history_series(settings, range_code, end):
     whole = Figures((end - first) / timedelta(minutes=1))
     for sample in samples:
         if sample.at >= first:
-            buckets[min(count - 1, (sample.at - first) // step)].add(sample)
+            buckets[min(count - 1, (sample.at - first) // step)].add(sample, routes=False)
             whole.add(sample)
     memory = {}
     for at, host, total, _ in memory_walk(samples, stale):
