@@ -42,6 +42,6 @@ def post_worker_init(worker):
 def worker_exit(server, worker):
     """Write the worker's last partial minute of request figures as it goes (daily restarts, max_requests)."""
     if getattr(worker.wsgi, "config", None) is not None:
-        from app.ops import flush_on_exit
+        from app.ops.install import flush_on_exit
 
         flush_on_exit(worker.wsgi)

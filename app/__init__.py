@@ -7,8 +7,9 @@ from sqlalchemy import select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
-from app import cli, db_deadline, errors, formatting, headers, inputs, jobs, ops, prices, throttle
+from app import cli, db_deadline, errors, formatting, headers, inputs, jobs, prices, throttle
 from app.extensions import cache, compress, csrf, db, login_manager, migrate
+from app.ops import install as ops
 
 
 def create_app(test_config=None, environ=None):

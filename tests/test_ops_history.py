@@ -10,8 +10,9 @@ import time_machine
 from app.extensions import db
 from app.jobs import Runner
 from app.models import MetricSample
-from app.ops import flush_web, history, state
+from app.ops import history, state
 from app.ops.histogram import Histogram
+from app.ops.install import flush_web
 from app.ops.summary import summarize
 from tests.conftest import make_portfolio, make_user
 from tests.ops_samples import HOST, OPEN, minute, runner, web
