@@ -14,7 +14,7 @@ def tally(family, n, ms, errors=0):
     hist = Histogram()
     for _ in range(n):
         hist.add(ms)
-    return {"family": family, "n": n, "errors": errors, "hist": hist.as_dict()}
+    return {"family": family, "n": n, "errors": errors, "hist": hist.stored()}
 
 
 def web(at, n=100, ms=50, errors=0, mb=120.0, endpoint="portfolios.show", family="html", pid=11, master=None):

@@ -29,8 +29,9 @@ class Histogram:
 
     __slots__ = ("counts",)
 
-    def __init__(self, counts=None):
-        self.counts = {int(k): int(v) for k, v in (counts or {}).items()}
+    def __init__(self, stored=None):
+        self.counts = {}
+        self.merge(stored)
 
     def add(self, ms):
         """Count one latency (milliseconds)."""
@@ -38,10 +39,14 @@ class Histogram:
         self.counts[bucket] = self.counts.get(bucket, 0) + 1
 
     def merge(self, other):
-        """Add another histogram's counts (a Histogram or its stored dict) to this one."""
-        counts = other.counts if isinstance(other, Histogram) else other or {}
-        for bucket, count in counts.items():
-            self.counts[int(bucket)] = self.counts.get(int(bucket), 0) + int(count)
+        """Add another histogram's counts (a Histogram or its stored form) to this one."""
+        if isinstance(other, Histogram):
+            pairs = other.counts.items()
+        else:  # [first bucket, its count, the next bucket's count, ...]
+            pairs = enumerate(other[1:], start=other[0]) if other else ()
+        for bucket, count in pairs:
+            if count:
+                self.counts[bucket] = self.counts.get(bucket, 0) + count
         return self
 
     @property
@@ -62,6 +67,9 @@ class Histogram:
                 return bucket_value(bucket)
         return bucket_value(max(self.counts))
 
-    def as_dict(self):
-        """The stored form: {bucket: count} with string keys (JSON)."""
-        return {str(b): n for b, n in sorted(self.counts.items()) if n}
+    def stored(self):
+        """The stored form, compact in JSON: [first bucket, its count, the next bucket's count, ...], [] when empty."""
+        if not self.counts:
+            return []
+        first, last = min(self.counts), max(self.counts)
+        return [first, *(self.counts.get(b, 0) for b in range(first, last + 1))]

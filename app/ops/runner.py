@@ -73,7 +73,7 @@ def runner_figures(app, now, cycle, tickers):
     return {
         "totals": totals,
         "delta": counts_since(previous, totals, now),
-        "fetch_hist": fetch_hist.as_dict(),
+        "fetch_hist": fetch_hist.stored(),
         "breaker": {"state": breaker_state, "since": outage_since(breaker_state, snapshot["breaker"], now)},
         "tickers": {status: statuses.count(status) for status in ("fresh", "stale", "missing", "unknown")},
         "wanted": {"count": wanted, "oldest_seconds": round(oldest) if oldest is not None else None},

@@ -51,7 +51,7 @@ class Tally:
 
     def as_dict(self):
         """The stored form."""
-        return {"family": self.family, "n": self.requests, "errors": self.errors, "hist": self.latency.as_dict()}
+        return {"family": self.family, "n": self.requests, "errors": self.errors, "hist": self.latency.stored()}
 
 
 class RequestMeter:
