@@ -13,6 +13,15 @@ FIELD = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\S+)')
 TROUBLE = range(5, 30)  # the minutes something is wrong
 
 
+@pytest.fixture(autouse=True)
+def alert_logger():
+    """The alerts' logger as in a web process: Alembic's fileConfig (tests/test_migrations.py) disables loggers."""
+    logger = logging.getLogger("app.ops.alerts")
+    was, logger.disabled = logger.disabled, False
+    yield logger
+    logger.disabled = was
+
+
 def parse_logfmt(line):
     """A logfmt line as a dict (quoted values unquoted)."""
     assert line.startswith("alert="), line
