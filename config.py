@@ -106,6 +106,26 @@ def limiter_settings(redis_url, environ):
     }
 
 
+def ops_settings(environ):
+    """Metrics history, the status dashboard and the alerts' thresholds (see app/ops/)."""
+    return {
+        "METRICS_RETENTION_DAYS": float(environ.get("METRICS_RETENTION_DAYS", 7)),
+        "METRICS_SAMPLE_SECONDS": float(environ.get("METRICS_SAMPLE_SECONDS", 60)),
+        "METRICS_TOKEN": environ.get("METRICS_TOKEN") or None,
+        "DYNO_MEMORY_MB": float(environ.get("DYNO_MEMORY_MB", 512)),
+        "ALERT_WINDOW_MINUTES": float(environ.get("ALERT_WINDOW_MINUTES", 15)),
+        "ALERT_MIN_REQUESTS": int(environ.get("ALERT_MIN_REQUESTS", 20)),
+        "ALERT_HIT_RATE_MIN": float(environ.get("ALERT_HIT_RATE_MIN", 0.80)),
+        "ALERT_PAGE_P95_SECONDS": float(environ.get("ALERT_PAGE_P95_SECONDS", 1.0)),
+        "ALERT_ERROR_RATE_MAX": float(environ.get("ALERT_ERROR_RATE_MAX", 0.01)),
+        "ALERT_BREAKER_OPEN_MINUTES": float(environ.get("ALERT_BREAKER_OPEN_MINUTES", 15)),
+        "ALERT_WARMUP_MISSED_CYCLES": float(environ.get("ALERT_WARMUP_MISSED_CYCLES", 2)),
+        "ALERT_MEMORY_FRACTION": float(environ.get("ALERT_MEMORY_FRACTION", 0.85)),
+        "ALERT_WANTED_AGE_SECONDS": float(environ.get("ALERT_WANTED_AGE_SECONDS", 300)),
+        "ALERT_RUNNER_SILENT_MINUTES": float(environ.get("ALERT_RUNNER_SILENT_MINUTES", 5)),
+    }
+
+
 def is_development(environ):
     """Development only when asked for; production is the default."""
     return env_bool(environ, "FLASK_DEBUG") or environ.get("APP_ENV", "").lower() == "development"
@@ -170,4 +190,5 @@ def from_env(environ=None):
     }
     settings.update(cache_settings(redis_url, environ.get("CACHE_DIR") or INSTANCE_DIR / "cache"))
     settings.update(limiter_settings(redis_url, environ))
+    settings.update(ops_settings(environ))
     return settings

@@ -37,3 +37,11 @@ def post_worker_init(worker):
 
         market.calendar(market.DEFAULT_CALENDAR)  # load New York's calendar now, not on the first dashboard
         start_scheduler(worker.wsgi)
+
+
+def worker_exit(server, worker):
+    """Write the worker's last partial minute of request figures as it goes (daily restarts, max_requests)."""
+    if getattr(worker.wsgi, "config", None) is not None:
+        from app.ops.install import flush_on_exit
+
+        flush_on_exit(worker.wsgi)

@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import config
 from app import cli, db_deadline, errors, formatting, headers, inputs, jobs, prices, throttle
 from app.extensions import cache, compress, csrf, db, login_manager, migrate
+from app.ops import install as ops
 
 
 def create_app(test_config=None, environ=None):
@@ -21,6 +22,7 @@ def create_app(test_config=None, environ=None):
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s")
     # Heroku's router terminates TLS and says so in X-Forwarded-Proto.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    ops.init_app(app)  # first: its timer starts before every other hook and stops after them
     headers.init_app(app)
     inputs.install_id_converter(app)
     register_extensions(app)
@@ -67,9 +69,11 @@ def register_blueprints(app):
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.imports import bp as imports_bp
+    from app.ops.views import bp as ops_bp
     from app.portfolios import bp as portfolios_bp
 
     app.register_blueprint(api_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(portfolios_bp)
     app.register_blueprint(imports_bp)
+    app.register_blueprint(ops_bp)

@@ -25,8 +25,8 @@ HEADERS = {
 }
 # Browsers remember for a year to use HTTPS only.
 HSTS = "max-age=31536000; includeSubDomains"
-# Uptime checks may call over plain HTTP.
-PLAIN_HTTP_PATHS = {"/healthz"}
+# Uptime and readiness checks may call over plain HTTP.
+PLAIN_HTTP_PATHS = {"/healthz", "/readyz"}
 
 
 def init_app(app):

@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 
 from app.analytics.fx import fx_pairs_needed
 from app.extensions import db
+from app.ops.runner import sample_beat
 from app.prices import get_price_service, isin, market, profiles, sources, store
 
 log = logging.getLogger(__name__)
@@ -219,7 +220,9 @@ class Runner:
             log.info("this process (%d) is the price runner", os.getpid())
         with self.app.app_context():
             try:
-                return run_cycle(self.app, self.stopping)
+                report = run_cycle(self.app, self.stopping)
+                sample_beat(self.app, report, OPEN_INTERVAL, warm_tickers)  # the operators' figures, once a minute
+                return report
             finally:
                 db.session.remove()
 

@@ -222,3 +222,14 @@ class CorporateAction(db.Model):
     date: Mapped[date]
     kind: Mapped[str] = mapped_column(String(10))
     value: Mapped[float]
+
+
+class MetricSample(db.Model):
+    """One minute of one process's figures (its requests, or the price runner's), for the operators' history."""
+
+    __tablename__ = "metric_samples"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # web | runner
+    process: Mapped[str] = mapped_column(String(100))  # host:pid
+    data: Mapped[str] = mapped_column(Text)  # JSON: the figures of that minute (see app/ops/)

@@ -182,6 +182,17 @@ def pss_mb(pid):
         return 0.0
 
 
+def machine():
+    """The machine in a few words: architecture, CPU model, cores, memory."""
+    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    model = re.search(r"^model name\s*:\s*(.+)$", info, re.M)
+    memory = re.search(r"^MemTotal:\s*(\d+) kB", Path("/proc/meminfo").read_text() if Path("/proc/meminfo").exists()
+                       else "", re.M)
+    return ", ".join(filter(None, [platform.machine(), model.group(1).strip() if model else None,
+                                   f"{os.cpu_count()} cores",
+                                   f"{int(memory.group(1)) / 1024 / 1024:.0f} GB RAM" if memory else None]))
+
+
 def children(pid):
     try:
         return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
@@ -420,7 +431,7 @@ def main():
                   f"{args.users} people (+1 with 500 tickers and 2,000 trades), {args.seconds:.0f} s per phase, pauses "
                   f"{think[0]:g}-{think[1]:g} s; gunicorn `{Path('Procfile').name}` web, WEB_CONCURRENCY=2, gthread, "
                   f"preload_app={preload}, PostgreSQL, {cache}, demo prices, price runner on; "
-                  f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+                  f"{machine()}, Python {platform.python_version()}; "
                   f"the load generator runs on the same machine.",
                   ""]
         lines = header + report_lines(recorder, ("cold", "steady"), sampler, idle, proc.pid, args, seconds)

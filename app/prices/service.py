@@ -112,18 +112,20 @@ class PriceService:
 
     # -- for pages: the cache and the database, never the network ------------------------------------
 
-    def cached_quotes(self, tickers, now=None, known=None):
+    def cached_quotes(self, tickers, now=None, known=None, count=True):
         """Latest price, previous close, currency, as-of time and freshness per ticker; no HTTP ever.
 
-        `known`: the tickers' Security rows, where the caller has loaded them already.
+        `known`: the tickers' Security rows, where the caller has loaded them already; `count=False` for the
+        operators' freshness sample, which must not move the hit rate it measures.
         """
         now = now or market.utcnow()
         tickers = list(dict.fromkeys(tickers))
         entries = dict(zip(tickers, self.backend.get_many(*[f"quote:{t}" for t in tickers]) if tickers else [],
                            strict=True))
         missing = [t for t, entry in entries.items() if entry is None]
-        self.stats.incr("cache_hits", len(tickers) - len(missing))
-        self.stats.incr("cache_misses", len(missing))
+        if count:
+            self.stats.incr("cache_hits", len(tickers) - len(missing))
+            self.stats.incr("cache_misses", len(missing))
         known = store.securities(tickers) if known is None else known
         if missing:
             for ticker, bars in store.latest_bars(missing).items():

@@ -9,6 +9,7 @@ PREFIX = "stats:"
 # its cache hits straight away cost two cache writes, two files with the file cache.
 FLUSH_EVERY = 10.0
 COUNTERS = ("cache_hits", "cache_misses", "http_requests", "fetches", "fetch_ms_total", "rate_limited")
+RECENT_FETCHES = 1000  # fetch latencies this process keeps until the operators' sampler takes them
 
 
 class PriceStats:
@@ -20,6 +21,7 @@ class PriceStats:
         self._pending = {}
         self._flushed_at = time.monotonic()
         self._lock = threading.Lock()
+        self._recent_fetch_ms, self._recent_lock = [], threading.Lock()
 
     def incr(self, name, amount=1):
         """Add `amount` to a counter; the process writes its counts to the shared cache every FLUSH_EVERY s."""
@@ -56,8 +58,17 @@ class PriceStats:
         self.incr("fetch_ms_total", round(seconds * 1000))
         self.incr("http_requests", requests)
         self.put("last_fetch_ms", round(seconds * 1000))
+        with self._recent_lock:
+            if len(self._recent_fetch_ms) < RECENT_FETCHES:
+                self._recent_fetch_ms.append(seconds * 1000)
         for failure in failures.values():
             self.incr(f"failures:{failure.kind}")
+
+    def take_fetch_ms(self):
+        """The latencies (ms) of this process's fetches since the last call: the runner's sample of the minute."""
+        with self._recent_lock:
+            taken, self._recent_fetch_ms = self._recent_fetch_ms, []
+        return taken
 
     def breaker_changed(self, state, when, reset_timeout):
         """Remember the breaker's new state, when it changed and how long it stays open."""
