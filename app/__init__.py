@@ -7,7 +7,8 @@ from sqlalchemy import select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
-from app import cli, db_deadline, errors, formatting, headers, inputs, jobs, prices, throttle
+from app import cli, db_deadline, errors, formatting, headers, inputs, jobs, prices
+from app.auth import throttle
 from app.extensions import cache, compress, csrf, db, login_manager, migrate
 from app.ops import install as ops
 

@@ -5,7 +5,7 @@ import os
 import click
 from flask.cli import AppGroup
 
-from app import accounts
+from app.auth import accounts
 from app.portfolios import service as portfolios
 
 users_cli = AppGroup("users", help="Manage user accounts.")
@@ -73,7 +73,7 @@ def create_portfolio(email, name, currency):
 @click.option("--password", default="demo-password", show_default=True)
 def seed(email, password):
     """Create a sample admin user with a sample portfolio (does nothing if the user exists)."""
-    from app.sample import seed_sample
+    from app.portfolios.sample import seed_sample
 
     created, portfolio = seed_sample(email, password)
     if created:

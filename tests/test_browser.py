@@ -17,8 +17,8 @@ from werkzeug.serving import make_server
 
 from app.extensions import db
 from app.models import Portfolio, Transaction
+from app.portfolios.sample import seed_sample
 from app.prices import get_price_service
-from app.sample import seed_sample
 from tests.conftest import RunnerThread
 from tests.parts import chromium_path
 

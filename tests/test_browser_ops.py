@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from app.models import utcnow
-from app.sample import seed_sample
+from app.portfolios.sample import seed_sample
 from tests.ops_samples import runner, web
 from tests.parts import chromium_path
 from tests.test_browser import (

@@ -6,7 +6,7 @@ user in `g`, which a long-lived test context would carry from one request to the
 
 import pytest
 
-from app import accounts
+from app.auth import accounts
 from app.extensions import db
 from app.models import User
 from tests.conftest import PASSWORD, make_user

@@ -3,7 +3,7 @@
 import pytest
 import redis
 
-from app import accounts
+from app.auth import accounts
 from app.extensions import db, limiter
 from tests.conftest import PASSWORD, make_user
 from tests.parts import redis_url
@@ -90,7 +90,7 @@ def test_unknown_email_gets_the_same_answer_and_the_same_hash_check(client, owne
 
 
 def test_wait_words():
-    from app.throttle import wait_words
+    from app.auth.throttle import wait_words
 
     assert wait_words(1) == "1 second" and wait_words(42.2) == "43 seconds"
     assert wait_words(60) == "1 minute" and wait_words(61) == "2 minutes" and wait_words(3000) == "50 minutes"

@@ -11,7 +11,7 @@ from app.portfolios import charts
 from app.portfolios.access import get_owned_portfolio, require_admin
 from app.portfolios.dashboard import build_dashboard
 from app.prices import get_price_service
-from app.tickers import split_tickers
+from app.prices.tickers import split_tickers
 
 
 def json_response(payload, status=200):

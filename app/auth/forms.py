@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from app.accounts import MAX_PASSWORD, MIN_PASSWORD
+from app.auth.accounts import MAX_PASSWORD, MIN_PASSWORD
 
 NEW_PASSWORD = [
     DataRequired(),

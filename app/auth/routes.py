@@ -6,10 +6,9 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_login.config import COOKIE_NAME
 
-from app import accounts
-from app.auth import bp
+from app.auth import accounts, bp
 from app.auth.forms import EmailChangeForm, EndSessionsForm, LoginForm, PasswordChangeForm, SignupForm
-from app.throttle import password_check_limits, signin_limits, signup_limits, throttled
+from app.auth.throttle import password_check_limits, signin_limits, signup_limits, throttled
 
 
 def safe_next(target):

@@ -9,7 +9,7 @@ from app.extensions import db
 from app.imports.formats.base import fold
 from app.imports.formats.mapped import MEANINGS, ROLES
 from app.models import ColumnMapping, utcnow
-from app.tickers import is_isin
+from app.prices.tickers import is_isin
 
 # Type values shown on the mapping step (a file with more distinct ones is not a transactions file).
 MAX_TYPES = 40

@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from app.imports.values import LIMIT, PLACES, ValueProblem, clean, parse_date, parse_number
 from app.models import TRANSACTION_TYPES
-from app.tickers import TickerError, is_isin, normalize_ticker
+from app.prices.tickers import TickerError, is_isin, normalize_ticker
 
 ZERO = Decimal(0)
 CURRENCY = re.compile(r"^[A-Z]{3}$")

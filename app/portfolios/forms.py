@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 from app.formatting import plain
 from app.inputs import MONEY_LIMIT, MONEY_PLACES
 from app.models import TRANSACTION_TYPES
-from app.tickers import TickerError, normalize_ticker
+from app.prices.tickers import TickerError, normalize_ticker
 
 CURRENCIES = ("USD", "EUR", "GBP", "CAD", "CHF", "JPY", "AUD", "SEK", "NOK", "DKK", "HKD", "SGD", "NZD")
 CURRENCY_FIELD = dict(validators=[DataRequired(), Regexp(r"^[A-Za-z]{3}$", message="Use a 3-letter code such as USD.")])

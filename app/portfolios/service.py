@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from app.analytics.holdings import HoldingsError, Trade, compute_holdings
 from app.extensions import db
 from app.models import COST_METHODS, Portfolio, Transaction
-from app.tickers import split_tickers
+from app.prices.tickers import split_tickers
 
 TRADE_FIELDS = ("ticker", "type", "trade_date", "quantity", "price", "fees", "currency", "note")
 PER_PAGE = 50

@@ -9,9 +9,30 @@ import pandas as pd
 
 from app.prices import market
 from app.prices.sources import FetchResult, Profile, TickerData
-from app.sample import ANCHORS, anchor_price
 
 CHUNK = 10
+# The sample portfolio's tickers follow their real path between these two days, roughly.
+START = date(2022, 8, 1)
+END = date(2025, 10, 1)
+
+# Approximate real closes (split-adjusted) on START and END, for plausible sample trades.
+ANCHORS = {
+    "AAPL": (160, 255), "MSFT": (280, 515), "GOOGL": (115, 245), "AMZN": (135, 220),
+    "META": (160, 720), "BRK-B": (295, 500), "JNJ": (170, 185), "V": (210, 345),
+    "JPM": (115, 310), "PG": (140, 155), "KO": (63, 67), "XOM": (90, 113),
+    "COST": (540, 920), "HD": (300, 405), "PEP": (175, 140), "VTI": (205, 325),
+    "VOO": (380, 610), "NVDA": (60, 185),
+}
+
+
+def anchor_price(ticker, day):
+    """Interpolate a plausible price between the two anchors, geometrically."""
+    first, last = ANCHORS[ticker]
+    span = (END - START).days
+    fraction = (day - START).days / span
+    return first * (last / first) ** fraction
+
+
 EPOCH = date(2005, 1, 3)
 HORIZON = date(2030, 12, 31)
 DIVIDEND_PAYERS = {"KO": 0.46, "JNJ": 1.19, "PG": 0.95, "XOM": 0.91, "PEP": 1.27, "JPM": 1.15, "SPY": 1.6,

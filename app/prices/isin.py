@@ -12,7 +12,7 @@ from sqlalchemy import delete, exists, or_, select, update
 
 from app.extensions import db
 from app.models import Portfolio, Security, Transaction, utcnow
-from app.tickers import TickerError, is_isin, normalize_ticker
+from app.prices.tickers import TickerError, is_isin, normalize_ticker
 
 log = logging.getLogger(__name__)
 

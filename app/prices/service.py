@@ -12,8 +12,8 @@ from app.extensions import db
 from app.prices import market, sources, store
 from app.prices.breaker import next_try, state_from_stats
 from app.prices.sources import Failure
+from app.prices.tickers import TickerError, normalize_ticker
 from app.prices.wanted import WantedTickers
-from app.tickers import TickerError, normalize_ticker
 
 log = logging.getLogger(__name__)
 

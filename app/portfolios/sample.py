@@ -4,33 +4,15 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
-from app import accounts
+from app.auth import accounts
 from app.extensions import db
 from app.models import Portfolio, Transaction
+from app.prices.demo import ANCHORS, END, START, anchor_price
 
-START = date(2022, 8, 1)
-END = date(2025, 10, 1)
-
-# Approximate real closes (split-adjusted) on START and END, for plausible sample trades.
-ANCHORS = {
-    "AAPL": (160, 255), "MSFT": (280, 515), "GOOGL": (115, 245), "AMZN": (135, 220),
-    "META": (160, 720), "BRK-B": (295, 500), "JNJ": (170, 185), "V": (210, 345),
-    "JPM": (115, 310), "PG": (140, 155), "KO": (63, 67), "XOM": (90, 113),
-    "COST": (540, 920), "HD": (300, 405), "PEP": (175, 140), "VTI": (205, 325),
-    "VOO": (380, 610), "NVDA": (60, 185),
-}
 # Quarterly dividend per share, roughly.
 DIVIDENDS = {"KO": 0.46, "JNJ": 1.19, "PG": 0.95, "XOM": 0.91, "PEP": 1.27, "JPM": 1.15}
 # NVDA split 10:1 on 2024-06-10: the sample buys it only afterwards.
 LATE_START = {"NVDA": date(2024, 7, 1)}
-
-
-def anchor_price(ticker, day):
-    """Interpolate a plausible price between the two anchors, geometrically."""
-    first, last = ANCHORS[ticker]
-    span = (END - START).days
-    fraction = (day - START).days / span
-    return first * (last / first) ** fraction
 
 
 def sample_transactions(rng=None):
