@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 from werkzeug.routing import IntegerConverter
-from wtforms.validators import StopValidation
 
 # PostgreSQL's integer: a larger id in a URL matches no route (404) instead of failing the query.
 MAX_ID = 2**31 - 1
@@ -18,18 +17,6 @@ class IdConverter(IntegerConverter):
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)
-
-
-def money(form, field):
-    """Validate a Decimal for a MONEY column: finite, below 10^12, rounded to 8 places (NaN and sNaN refused)."""
-    value = field.data
-    if value is None:
-        return
-    if not value.is_finite():
-        raise StopValidation("Enter a number.")
-    if value.copy_abs() >= MONEY_LIMIT:  # copy_abs, not abs(): no arithmetic that could overflow on 1e99999999
-        raise StopValidation("Enter a number below 1,000,000,000,000.")
-    field.data = value.quantize(MONEY_PLACES)
 
 
 def install_id_converter(app):

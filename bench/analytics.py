@@ -24,7 +24,7 @@ from app.analytics.fx import fx_pairs_needed, to_base  # noqa: E402
 from app.analytics.performance import performance_table  # noqa: E402
 from app.analytics.ranges import range_bounds  # noqa: E402
 from app.analytics.returns import twr_index  # noqa: E402
-from app.analytics.valuation import portfolio_daily  # noqa: E402
+from tests.valuations import daily_of  # noqa: E402
 
 HOLDINGS, YEARS, BENCHMARKS = 100, 5, ("SPY", "QQQ", "VTI")
 
@@ -79,7 +79,7 @@ def one_run(data):
     """The work behind one Compare page: valuation, growth of 100, the table, three shadow portfolios."""
     trades, closes, splits, dividends, currencies, fx, bench = data
     marks = [time.perf_counter()]
-    daily = portfolio_daily(trades, closes, splits, dividends, currencies, fx, "USD")
+    daily = daily_of(trades, closes, splits, dividends, currencies, fx, "USD")
     marks.append(time.perf_counter())
     twr_index(daily)
     marks.append(time.perf_counter())

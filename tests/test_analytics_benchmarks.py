@@ -11,7 +11,7 @@ from app.analytics.benchmarks import align_range, growth_of_100, shadow_portfoli
 from app.analytics.performance import performance_table
 from app.analytics.ranges import range_bounds
 from app.analytics.returns import daily_returns
-from app.analytics.valuation import portfolio_daily
+from tests.valuations import daily_of
 
 pytestmark = pytest.mark.once  # pure arithmetic: no database, nothing to repeat on PostgreSQL
 
@@ -70,7 +70,7 @@ def test_shadow_portfolio_by_hand():
     # then sells 600 / 120 = 5: 10, 10, 20, 15 units → 1000, 1050, 2200, 1800.
     trades = pd.DataFrame([_trade(DAYS[0], "BUY", 10, 100), _trade(DAYS[2], "BUY", 10, 110),
                            _trade(DAYS[3], "SELL", 5, 120)])
-    daily = portfolio_daily(trades, pd.DataFrame({"AAA": [100.0, 100, 110, 120]}, index=DAYS))
+    daily = daily_of(trades, pd.DataFrame({"AAA": [100.0, 100, 110, 120]}, index=DAYS))
     etf = pd.Series([100.0, 105, 110, 120], index=DAYS)
     shadow = shadow_portfolio(daily, etf)
     assert shadow["shadow_value"].tolist() == pytest.approx([1000, 1050, 2200, 1800])
@@ -82,14 +82,14 @@ def test_a_dividend_paid_to_the_owner_is_sold_out_of_the_shadow_too():
     # 10 AAA at 100; AAA pays 1.00 a share on day 2 (10 in cash to the owner). The shadow (ETF flat at 100)
     # holds 10 units, sells 10 / 100 = 0.1 of them on day 2 → 990: the owner took the same 10 out of both.
     trades = pd.DataFrame([_trade(DAYS[0], "BUY", 10, 100), _trade(DAYS[2], "DIVIDEND", 10, 1.0)])
-    daily = portfolio_daily(trades, pd.DataFrame({"AAA": [100.0] * 4}, index=DAYS))
+    daily = daily_of(trades, pd.DataFrame({"AAA": [100.0] * 4}, index=DAYS))
     shadow = shadow_portfolio(daily, pd.Series([100.0] * 4, index=DAYS))
     assert shadow["shadow_value"].tolist() == pytest.approx([1000, 1000, 990, 990])
 
 
 def test_a_benchmark_that_starts_later_takes_the_early_money_on_its_first_day():
     trades = pd.DataFrame([_trade(DAYS[0], "BUY", 10, 100)])
-    daily = portfolio_daily(trades, pd.DataFrame({"AAA": [100.0, 110, 120, 130]}, index=DAYS))
+    daily = daily_of(trades, pd.DataFrame({"AAA": [100.0, 110, 120, 130]}, index=DAYS))
     etf = pd.Series([np.nan, np.nan, 50.0, 55.0], index=DAYS)
     shadow = shadow_portfolio(daily, etf)
     assert np.isnan(shadow["shadow_value"].iloc[:2]).all()
@@ -103,7 +103,7 @@ def test_portfolio_and_benchmarks_share_the_union_of_their_trading_days():
     # The portfolio's market is shut on 3 Jan; the benchmark trades that day. The portfolio carries its
     # value (flat, no flows) and the benchmark is carried over days it did not trade.
     own_days = DAYS.delete(2)
-    daily = portfolio_daily(pd.DataFrame([_trade(DAYS[0], "BUY", 1, 100)]),
+    daily = daily_of(pd.DataFrame([_trade(DAYS[0], "BUY", 1, 100)]),
                             pd.DataFrame({"AAA": [100.0, 110, 121]}, index=own_days))
     bench = pd.DataFrame({"SPY": [10.0, 11, 12, np.nan]}, index=DAYS)
     frame, prices = align_range(daily, bench)
@@ -128,7 +128,7 @@ def _two_years():
     trades = pd.DataFrame([_trade(days[0], "BUY", 10, closes["AAA"].iloc[0]),
                            _trade(days[100], "BUY", 5, closes["BBB"].iloc[99], "BBB"),
                            _trade(days[400], "SELL", 4, closes["AAA"].iloc[400])])
-    return portfolio_daily(trades, closes), bench
+    return daily_of(trades, closes), bench
 
 
 def test_performance_table_shape_and_json():
@@ -182,13 +182,13 @@ def test_the_shadow_mwr_of_a_portfolio_that_is_the_benchmark_is_its_own():
     prices = bench[["SPY"]]
     trades = pd.DataFrame([_trade(prices.index[0], "BUY", 10, prices["SPY"].iloc[0], "SPY"),
                            _trade(prices.index[200], "BUY", 5, prices["SPY"].iloc[200], "SPY")])
-    own = portfolio_daily(trades, prices)
+    own = daily_of(trades, prices)
     table = performance_table(own, prices)
     assert table["benchmarks"]["SPY"]["mwr"] == pytest.approx(table["portfolio"]["mwr"], rel=1e-9)
     assert shadow_portfolio(own, prices["SPY"])["difference"].abs().max() < 1e-9
 
 
 def test_an_empty_portfolio_gives_an_empty_table():
-    table = performance_table(portfolio_daily(None, None), pd.DataFrame({"SPY": [1.0]}, index=DAYS[:1]))
+    table = performance_table(daily_of(None, None), pd.DataFrame({"SPY": [1.0]}, index=DAYS[:1]))
     assert table["portfolio"]["twr"] is None
     assert table["benchmarks"]["SPY"]["twr"] is None

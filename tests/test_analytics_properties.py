@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from app.analytics.performance import performance_table
 from app.analytics.returns import mwr, simple_return, twr
-from app.analytics.valuation import portfolio_daily
+from tests.valuations import daily_of
 
 pytestmark = pytest.mark.once  # pure arithmetic: no database, nothing to repeat on PostgreSQL
 
@@ -53,7 +53,7 @@ def _trades(prices, orders, at_previous_close=True, fees=0.0):
 def test_a_portfolio_holding_only_spy_has_spys_total_return(spy_moves, spy_orders):
     prices = _prices([spy_moves]).rename(columns={"T0": "SPY"})
     trades = _trades(prices, [(d, 0, q) for d, _, q in spy_orders])
-    daily = portfolio_daily(trades, prices)
+    daily = daily_of(trades, prices)
     first = daily.index[0]
     # Over the days it is held, whatever was bought or sold, the time-weighted return is SPY's.
     held = daily[daily.index >= first]
@@ -82,7 +82,7 @@ def test_with_dividends_spy_only_differs_from_the_adjusted_close_by_the_reinvest
     adj = close * factor
     trades = pd.DataFrame([{"ticker": "SPY", "type": "BUY", "trade_date": days[0], "quantity": 3,
                             "price": close.iloc[0]}])
-    daily = portfolio_daily(trades, close.to_frame("SPY"), None, dividends, {"SPY": "USD"}, None)
+    daily = daily_of(trades, close.to_frame("SPY"), None, dividends, {"SPY": "USD"}, None)
     gap = 1.0
     for day, amount in zip(ex, dividends["amount"], strict=True):
         c_t, c_prev = close[day], close[days[days.get_loc(day) - 1]]
@@ -99,7 +99,7 @@ def test_a_portfolio_that_never_trades_has_a_twr_equal_to_its_simple_return(m0, 
     trades = pd.DataFrame([(prices.index[0], "T0", "BUY", q0, prices["T0"].iloc[0]),
                            (prices.index[0], "T1", "BUY", q1, prices["T1"].iloc[0])],
                           columns=["trade_date", "ticker", "type", "quantity", "price"])
-    daily = portfolio_daily(trades, prices)
+    daily = daily_of(trades, prices)
     a = data.draw(st.integers(0, n - 1))
     b = data.draw(st.integers(a, n - 1))
     part = daily.iloc[a : b + 1]  # any stretch of days: value at its end over value at its start
@@ -131,7 +131,7 @@ def test_doubling_every_quantity_changes_no_return(m0, m1, some_orders, fee):
     trades = pd.concat([trades, dividend], ignore_index=True)
     double = trades.assign(quantity=trades["quantity"] * 2, fees=trades["fees"] * 2)  # fees scale with the order
     bench = (prices * 1.1).rename(columns={"T0": "ETF1", "T1": "ETF2"})
-    one, two = portfolio_daily(trades, prices), portfolio_daily(double, prices)
+    one, two = daily_of(trades, prices), daily_of(double, prices)
     assert two["value"].to_numpy() == pytest.approx(2 * one["value"].to_numpy())
     assert twr(two) == pytest.approx(twr(one), rel=1e-9, abs=1e-12)
     if mwr(one) is not None:

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from app.analytics.ranges import base_date, range_bounds, slice_range
 from app.analytics.returns import annualize, daily_returns, mwr, range_cashflows, simple_return, twr, twr_index
-from app.analytics.valuation import portfolio_daily
 from app.analytics.xirr import xirr
+from tests.valuations import daily_of
 
 pytestmark = pytest.mark.once  # pure arithmetic: no database, nothing to repeat on PostgreSQL
 
@@ -71,7 +71,7 @@ def _pp_twr_by_hand(trades, prices, dividends):
 
 def test_twr_matches_portfolio_performance_definition():
     trades, prices, dividends = _portfolio()
-    daily = portfolio_daily(trades, prices, None, dividends, {}, None)
+    daily = daily_of(trades, prices, None, dividends, {}, None)
     expected = _pp_twr_by_hand(trades, prices, dividends)
     assert twr_index(daily).to_numpy() == pytest.approx(expected.to_numpy(), rel=1e-12)
     # A sub-range chains the same daily returns from its own base day.
@@ -169,7 +169,7 @@ def test_mwr_over_a_range_opens_with_the_value_held_at_its_base():
     days = pd.bdate_range("2024-01-01", periods=4)
     trades = pd.DataFrame([{"ticker": "AAA", "type": "BUY", "trade_date": days[0], "quantity": 10, "price": 100},
                            {"ticker": "AAA", "type": "SELL", "trade_date": days[2], "quantity": 5, "price": 120}])
-    daily = portfolio_daily(trades, pd.DataFrame({"AAA": [100.0, 110, 120, 90]}, index=days))
+    daily = daily_of(trades, pd.DataFrame({"AAA": [100.0, 110, 120, 90]}, index=days))
     part = slice_range(daily, days[1], days[3])
     assert range_cashflows(part) == [(days[1], -1100.0), (days[2], 600.0), (days[3], 450.0)]
     assert range_cashflows(daily) == [(days[0], -1000.0), (days[2], 600.0), (days[3], 450.0)]

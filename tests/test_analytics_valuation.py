@@ -11,7 +11,8 @@ from app.analytics.fx import FxMissingError, fx_pairs_needed, to_base
 from app.analytics.holdings import Trade
 from app.analytics.inputs import trades_frame
 from app.analytics.returns import mwr, period_rate, simple_return, twr, twr_index
-from app.analytics.valuation import holdings_values, portfolio_daily, portfolio_valuation
+from app.analytics.valuation import portfolio_valuation
+from tests.valuations import daily_of, holdings_of
 
 pytestmark = pytest.mark.once  # pure arithmetic: no database, nothing to repeat on PostgreSQL
 
@@ -33,7 +34,7 @@ def closes(**columns):
 
 def test_one_buy_and_no_flows():
     # 10 shares at 100; closes 100, 105, 110, 120 → values 1000, 1050, 1100, 1200.
-    daily = portfolio_daily(frame(trade(DAYS[0], "BUY", 10, 100)), closes(AAA=[100, 105, 110, 120]))
+    daily = daily_of(frame(trade(DAYS[0], "BUY", 10, 100)), closes(AAA=[100, 105, 110, 120]))
     assert daily["value"].tolist() == [1000, 1050, 1100, 1200]
     assert daily["flow_in"].tolist() == [1000, 0, 0, 0]
     assert daily["net_invested"].tolist() == [1000] * 4
@@ -49,7 +50,7 @@ def test_a_deposit_halfway_through():
     # Day 2: buy 10 at 110 (yesterday's close), In = 1100; close 121, V = 20 × 121 = 2420:
     #        r = 2420 / (1100 + 1100) − 1 = 10 %. Day 3: close 133.1, V = 2662, r = 10 %.
     trades = frame(trade(DAYS[0], "BUY", 10, 100), trade(DAYS[2], "BUY", 10, 110))
-    daily = portfolio_daily(trades, closes(AAA=[100, 110, 121, 133.1]))
+    daily = daily_of(trades, closes(AAA=[100, 110, 121, 133.1]))
     assert daily["value"].tolist() == pytest.approx([1000, 1100, 2420, 2662])
     assert daily["net_invested"].tolist() == [1000, 1000, 2100, 2100]
     assert twr(daily) == pytest.approx(1.1**3 - 1)  # 33.1 %: the deposit does not change it
@@ -61,7 +62,7 @@ def test_a_sale():
     # day 2 close 120, sell 5 at 120 → Out = 600, V = 600: r = (600 + 600) / 1100 − 1 = 9.0909 %;
     # day 3 close 90, V = 450: r = −25 %. TWR = 1.1 × 1.0909 × 0.75 − 1 = −10 % (the stock's 100 → 90).
     trades = frame(trade(DAYS[0], "BUY", 10, 100), trade(DAYS[2], "SELL", 5, 120))
-    daily = portfolio_daily(trades, closes(AAA=[100, 110, 120, 90]))
+    daily = daily_of(trades, closes(AAA=[100, 110, 120, 90]))
     assert daily["value"].tolist() == [1000, 1100, 600, 450]
     assert daily["flow_out"].tolist() == [0, 0, 600, 0]
     assert daily["net_invested"].tolist() == [1000, 1000, 400, 400]
@@ -71,7 +72,7 @@ def test_a_sale():
 
 def test_sale_fees_reduce_proceeds_and_buy_fees_add_to_the_inflow():
     trades = frame(trade(DAYS[0], "BUY", 10, 100, fees=5), trade(DAYS[1], "SELL", 10, 100, fees=5))
-    daily = portfolio_daily(trades, closes(AAA=[100, 100]))
+    daily = daily_of(trades, closes(AAA=[100, 100]))
     assert daily["flow_in"].tolist() == [1005, 0]
     assert daily["flow_out"].tolist() == [0, 995]
 
@@ -128,7 +129,7 @@ def test_a_dividend_from_yahoo_events_for_the_shares_held_on_the_ex_date():
     # Cash = 10 × 1.00 = 10 on day 2; r2 = (990 + 10) / 1000 − 1 = 0; the 5 shares bought on the ex-date get nothing.
     trades = frame(trade(DAYS[0], "BUY", 10, 100), trade(DAYS[2], "BUY", 5, 100))
     events = pd.DataFrame({"ticker": ["AAA"], "date": [DAYS[2]], "amount": [1.0]})
-    daily = portfolio_daily(trades, closes(AAA=[100, 100, 99, 99]), None, events, {"AAA": "USD"}, None)
+    daily = daily_of(trades, closes(AAA=[100, 100, 99, 99]), None, events, {"AAA": "USD"}, None)
     assert daily["dividends"].tolist() == [0, 0, 10, 0]
     assert daily["income"].tolist() == [0, 0, 10, 0]
     assert daily["value"].tolist() == [1000, 1000, 15 * 99, 15 * 99]
@@ -141,7 +142,7 @@ def test_an_imported_dividend_replaces_yahoos_never_both():
     # r2 = 990 / 1000 − 1 = −1 %, r3 = (990 + 10) / 990 − 1 = +1.0101 %: TWR = 0, as with the ex-date cash.
     trades = frame(trade(DAYS[0], "BUY", 10, 100), trade(DAYS[3], "DIVIDEND", 10, 1.0))
     events = pd.DataFrame({"ticker": ["AAA"], "date": [DAYS[2]], "amount": [1.0]})
-    daily = portfolio_daily(trades, closes(AAA=[100, 100, 99, 99]), None, events, {"AAA": "USD"}, None)
+    daily = daily_of(trades, closes(AAA=[100, 100, 99, 99]), None, events, {"AAA": "USD"}, None)
     assert daily["dividends"].tolist() == [0, 0, 0, 10]
     assert daily["dividends"].sum() == 10
     assert twr(daily) == pytest.approx(0.0)
@@ -151,7 +152,7 @@ def test_an_imported_dividend_replaces_yahoos_never_both():
 
 def test_a_fee_row_is_money_the_owner_pays():
     trades = frame(trade(DAYS[0], "BUY", 10, 100), trade(DAYS[1], "FEE", 1, 5))
-    daily = portfolio_daily(trades, closes(AAA=[100, 100]))
+    daily = daily_of(trades, closes(AAA=[100, 100]))
     assert daily["fees"].tolist() == [0, 5]
     assert daily["income"].tolist() == [0, -5]
     assert twr(daily) == pytest.approx(-0.005)  # (1000 − 5) / 1000 − 1
@@ -162,7 +163,7 @@ def test_a_holding_in_eur():
     # In = 10 × 100 × 1.10 = 1100 USD; V = 1100 then 1200; the return is all currency: 1200 / 1100 − 1.
     fx = pd.DataFrame({"EURUSD=X": [1.10, 1.20]}, index=DAYS[:2])
     trades = frame(trade(DAYS[0], "BUY", 10, 100, ticker="SAP.DE", currency="EUR"))
-    daily = portfolio_daily(trades, closes(**{"SAP.DE": [100, 100]}), None, None, {"SAP.DE": "EUR"}, fx)
+    daily = daily_of(trades, closes(**{"SAP.DE": [100, 100]}), None, None, {"SAP.DE": "EUR"}, fx)
     assert daily["flow_in"].iloc[0] == pytest.approx(1100)
     assert daily["value"].tolist() == pytest.approx([1100, 1200])
     assert twr(daily) == pytest.approx(1200 / 1100 - 1)
@@ -183,14 +184,14 @@ def test_a_holding_in_pence(currency, price):
 def test_a_usd_holding_in_a_eur_portfolio_uses_the_inverse_pair_when_only_it_is_there():
     # Only EURUSD=X (1.25) is at hand: 1 USD = 1 / 1.25 = 0.8 EUR, so 10 × 100 USD = 800 EUR.
     fx = pd.DataFrame({"EURUSD=X": [1.25, 1.25]}, index=DAYS[:2])
-    daily = portfolio_daily(frame(trade(DAYS[0], "BUY", 10, 100)), closes(AAA=[100, 100]), None, None,
+    daily = daily_of(frame(trade(DAYS[0], "BUY", 10, 100)), closes(AAA=[100, 100]), None, None,
                             {"AAA": "USD"}, fx, base_currency="EUR")
     assert daily["value"].tolist() == pytest.approx([800, 800])
 
 
 def test_a_missing_fx_pair_is_named():
     with pytest.raises(FxMissingError, match="EURUSD=X") as caught:
-        portfolio_daily(frame(trade(DAYS[0], "BUY", 1, 100, ticker="SAP.DE", currency="EUR")),
+        daily_of(frame(trade(DAYS[0], "BUY", 1, 100, ticker="SAP.DE", currency="EUR")),
                         closes(**{"SAP.DE": [100, 100]}), None, None, {"SAP.DE": "EUR"}, None)
     assert caught.value.pairs == ["EURUSD=X"]
 
@@ -213,7 +214,7 @@ def test_holidays_are_carried_forward_and_nothing_is_back_filled():
     # before that it is valued at its trade price (50), never at a later close.
     prices = pd.DataFrame({"BBB": [10, np.nan, 12, 12], "CCC": [np.nan, np.nan, 60, 60]}, index=DAYS, dtype=float)
     trades = frame(trade(DAYS[0], "BUY", 1, 10, ticker="BBB"), trade(DAYS[0], "BUY", 1, 50, ticker="CCC"))
-    values = holdings_values(trades, prices, None, None, {}, None)
+    values = holdings_of(trades, prices, None, None, {}, None)
     assert values["BBB"].tolist() == [10, 10, 12, 12]
     assert values["CCC"].tolist() == [50, 50, 60, 60]
 
@@ -223,7 +224,7 @@ def test_a_weekend_trade_counts_on_the_next_trading_day_and_a_trade_after_the_la
     prices = pd.DataFrame({"AAA": [100.0] * 6}, index=days)
     trades = frame(trade("2024-01-01", "BUY", 1, 100), trade("2024-01-06", "BUY", 1, 100),  # a Saturday
                    trade("2024-01-10", "BUY", 1, 100))  # after the last close
-    daily = portfolio_daily(trades, prices)
+    daily = daily_of(trades, prices)
     assert daily.loc["2024-01-08", "flow_in"] == 100
     assert pd.Timestamp("2024-01-06") not in daily.index
     assert daily.index[-1] == pd.Timestamp("2024-01-10")
@@ -232,14 +233,14 @@ def test_a_weekend_trade_counts_on_the_next_trading_day_and_a_trade_after_the_la
 
 def test_trades_older_than_the_price_history_count_on_their_own_day():
     # Prices start on 3 January; the buy was on 28 December at 90: it is valued at 90 until the first close.
-    daily = portfolio_daily(frame(trade("2023-12-28", "BUY", 1, 90)), closes(AAA=[100, 100, 110, 120]).iloc[2:])
+    daily = daily_of(frame(trade("2023-12-28", "BUY", 1, 90)), closes(AAA=[100, 100, 110, 120]).iloc[2:])
     assert list(daily.index) == [pd.Timestamp("2023-12-28"), DAYS[2], DAYS[3]]
     assert daily["value"].tolist() == [90, 110, 120]
 
 
 def test_start_and_end_cut_the_frame_but_keep_the_history_before_it():
     trades = frame(trade(DAYS[0], "BUY", 10, 100), trade(DAYS[2], "BUY", 10, 110))
-    daily = portfolio_daily(trades, closes(AAA=[100, 110, 121, 133.1]), start=DAYS[1], end=DAYS[2])
+    daily = daily_of(trades, closes(AAA=[100, 110, 121, 133.1]), start=DAYS[1], end=DAYS[2])
     assert list(daily.index) == [DAYS[1], DAYS[2]]
     assert daily["prev_value"].tolist() == [1000, 1100]
     assert daily["net_invested"].tolist() == [1000, 2100]
@@ -247,11 +248,11 @@ def test_start_and_end_cut_the_frame_but_keep_the_history_before_it():
 
 def test_holdings_trade_objects_and_decimals_are_accepted():
     trades = trades_frame([Trade("AAA", "BUY", date(2024, 1, 1), Decimal("10"), Decimal("100"), Decimal("1"))])
-    daily = portfolio_daily(trades, closes(AAA=[100, 101]))
+    daily = daily_of(trades, closes(AAA=[100, 101]))
     assert daily["flow_in"].iloc[0] == 1001
     assert daily["value"].iloc[-1] == 1010
 
 
 def test_no_trades_gives_an_empty_frame():
-    assert portfolio_daily(frame(), closes(AAA=[1, 2])).empty
-    assert portfolio_daily(None, None).empty
+    assert daily_of(frame(), closes(AAA=[1, 2])).empty
+    assert daily_of(None, None).empty

@@ -3,7 +3,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from app.analytics.holdings import HoldingsError, Trade, compute_holdings, open_holdings
+from app.analytics.holdings import HoldingsError, Trade, compute_holdings
 
 
 def t(day, kind, qty, price=0, fees=0, ticker="AAPL"):
@@ -47,7 +47,7 @@ def test_split_multiplies_quantity_and_keeps_cost():
 
 def test_selling_everything_closes_the_position():
     trades = [t("2024-01-02", "BUY", 3, 10), t("2024-01-05", "SELL", 3, 12), t("2024-01-02", "BUY", 1, 50, ticker="X")]
-    assert [h.ticker for h in open_holdings(trades)] == ["X"]
+    assert [t for t, h in compute_holdings(trades).items() if h.is_open] == ["X"]
     assert compute_holdings(trades)["AAPL"].realized_gain == D("6")
 
 

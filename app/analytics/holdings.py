@@ -158,9 +158,3 @@ def compute_holdings_leniently(trades, method=AVERAGE):
         except HoldingsError as exc:
             problems.append(str(exc))
     return holdings, problems
-
-
-def open_holdings(trades):
-    """Return only the positions still held, largest cost basis first."""
-    held = [h for h in compute_holdings(trades).values() if h.is_open]
-    return sorted(held, key=lambda h: h.cost_basis, reverse=True)

@@ -41,7 +41,7 @@ DAILY_COLUMNS = ["value", "prev_value", "flow_in", "flow_out", "dividends", "fee
 class Valuation:
     """A portfolio valued day by day: the daily totals, the per-ticker values and share counts.
 
-    daily: DAILY_COLUMNS (see portfolio_daily). holdings: base-currency value, days × tickers.
+    daily: DAILY_COLUMNS (see the module docstring). holdings: base-currency value, days × tickers.
     quantities: shares held, in today's split-adjusted units, days × tickers. unpriced: tickers
     valued at their last trade price on some held day because no close was known yet.
     """
@@ -146,28 +146,6 @@ def portfolio_valuation(trades, closes, splits=None, dividends=None, currencies=
         quantities=pd.DataFrame(shares[keep], index=index[keep], columns=tickers, copy=False),
         unpriced=unpriced,
     )
-
-
-def portfolio_daily(trades, closes, splits=None, dividends=None, currencies=None, fx=None,
-                    base_currency="USD", start=None, end=None):
-    """Return the daily frame of portfolio_valuation: value, prev_value, flows, income, net_invested.
-
-    value = Σ shares × close × fx; prev_value = the previous trading day's value (0 before the first
-    trade); flow_in / flow_out = buys (incl. fees) / sale proceeds (net of fees) in base currency;
-    dividends = cash paid to the owner; fees = FEE rows; income = dividends − fees;
-    net_invested = cumulative Σ (flow_in − flow_out) since the first trade.
-    """
-    return portfolio_valuation(trades, closes, splits, dividends, currencies, fx, base_currency, start, end).daily
-
-
-def holdings_values(trades, closes, splits=None, dividends=None, currencies=None, fx=None, base_currency="USD",
-                    start=None, end=None):
-    """Return each ticker's base-currency value per day (days × tickers); `.iloc[-1]` is the allocation today.
-
-    value_t(ticker) = shares_t × close_t × fx_t, shares in split-adjusted units (see portfolio_valuation).
-    Takes the same arguments as portfolio_daily (`dividends` does not change the values).
-    """
-    return portfolio_valuation(trades, closes, splits, dividends, currencies, fx, base_currency, start, end).holdings
 
 
 def _window(index, start, end):

@@ -112,18 +112,6 @@ def ensure_securities(tickers):
     return securities(tickers)
 
 
-def coverage(tickers):
-    """First and last stored bar per ticker, in one query."""
-    if not tickers:
-        return {}
-    query = (
-        select(PriceBar.ticker, func.min(PriceBar.date), func.max(PriceBar.date))
-        .where(PriceBar.ticker.in_(list(tickers)))
-        .group_by(PriceBar.ticker)
-    )
-    return {ticker: (first, last) for ticker, first, last in db.session.execute(query)}
-
-
 def latest_bars(tickers, count=2, today=None):
     """The last `count` bars of each ticker, newest first: recent bars first, older ones only where needed."""
     if not tickers:
