@@ -184,6 +184,7 @@ def from_env(environ=None):
         "QUOTE_STALE_GRACE": int(environ.get("QUOTE_STALE_GRACE", 600)),
         "YF_CACHE_DIR": environ.get("YF_CACHE_DIR", str(INSTANCE_DIR / "yfinance-cache")),
         "CHART_COLD_COMPUTATIONS": int(environ.get("CHART_COLD_COMPUTATIONS", 2)),
+        "CHART_REFILL_SECONDS": float(environ.get("CHART_REFILL_SECONDS", 20)),
         "SCHEDULER_ENABLED": env_bool(environ, "SCHEDULER_ENABLED", True),
         "RISK_FREE_RATE": float(environ.get("RISK_FREE_RATE", 0)),
         "LOG_LEVEL": environ.get("LOG_LEVEL", "INFO").upper(),

@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from app.analytics.fx import fx_pairs_needed
 from app.extensions import db
 from app.ops.runner import sample_beat
+from app.portfolios import charts
 from app.prices import get_price_service, isin, market, profiles, sources, store
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ LEASE_RETRY_SECONDS = 10  # how often a process that is not the runner tries to 
 FIRST_RUN_DELAY = 5  # seconds after start-up: never delay binding $PORT
 OPEN_INTERVAL = timedelta(minutes=5)  # while the market is open
 CLOSED_INTERVAL = timedelta(hours=6)  # weekends and holidays: rarely
+REFILL_SECONDS = 20  # time the runner may spend after a warm-up computing the charts it made stale, ahead of visitors
 BATCH_SECONDS = 5  # a scheduled warm-up goes in batches this long at the request cap, wanted tickers between
 # Failures that say nothing about the ticker: it stays wanted and is asked for again once Yahoo answers.
 RETRY_KINDS = sources.OUTAGE_KINDS | {sources.BREAKER_OPEN}
@@ -124,6 +126,7 @@ class CycleReport:
     wanted: object = None  # the WarmReport of the tickers pages asked for
     scheduled: list = field(default_factory=list)  # the WarmReports of the scheduled warm-up's batches
     completed: bool = False  # the scheduled warm-up ran to its end
+    refilled: int = 0  # portfolios whose charts were computed ahead after it
     profiles: dict = field(default_factory=dict)  # the profiles fetched on this beat: {ticker: found}
 
 
@@ -195,6 +198,10 @@ def run_cycle(app, stopping=None, force=False, now=None):
         take_wanted(service)
     service.stats.put("last_scheduled_warm", now.isoformat())
     report.completed = True
+    changed = {t for part in report.scheduled for t in part.changed}
+    report.refilled = charts.refill(changed, service, app, app.config.get("CHART_REFILL_SECONDS", REFILL_SECONDS))
+    if report.refilled:
+        log.info("charts of %d portfolios computed ahead after the warm-up", report.refilled)
     return report
 
 

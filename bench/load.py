@@ -135,17 +135,30 @@ def prices_just_changed(url):
     engine.dispose()
 
 
-def forget_computed_data(url, tmp, redis_url):
-    """An empty cache but for the runner's note that its warm-up is done (so it does not warm again at once)."""
+def forget_computed_data(url, tmp, redis_url, refill=False):
+    """An empty cache but for the runner's note that its warm-up is done (so it does not warm again at once).
+
+    With `refill`, then what the runner does right after a warm-up that changed prices: it computes the
+    stale charts ahead (charts.refill), as it would between the warm-up and the visitors.
+    """
     from app import create_app
-    from app.extensions import cache
+    from app.extensions import cache, db
     from app.prices import get_price_service
 
     environ = {"SECRET_KEY": "x" * 40, "DATABASE_URL": url, "CACHE_DIR": f"{tmp}/cache"}
     app = create_app({"PRICE_SOURCE": "demo"}, environ={**environ, **({"REDIS_URL": redis_url} if redis_url else {})})
     with app.app_context():
         cache.clear()
-        get_price_service(app).stats.put("last_scheduled_warm", datetime.now(UTC).replace(tzinfo=None).isoformat())
+        service = get_price_service(app)
+        service.stats.put("last_scheduled_warm", datetime.now(UTC).replace(tzinfo=None).isoformat())
+        if refill:
+            from app.models import Security
+            from app.portfolios import charts
+
+            began = time.perf_counter()
+            done = charts.refill(db.session.scalars(sqlalchemy.select(Security.ticker)).all(), service, app, 3600)
+            print(f"the runner's refill after the warm-up: {done} portfolios in {time.perf_counter() - began:.1f} s",
+                  flush=True)
 
 
 def start_gunicorn(url, port, tmp, preload, redis, extra_env=()):
@@ -378,6 +391,8 @@ def main():
     parser.add_argument("--database", default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--redis", default=os.environ.get("REDIS_URL"), help="Redis for the cache, as on Heroku")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
+    parser.add_argument("--refilled", action="store_true",
+                        help="cold phase as the runner leaves it after a warm-up (stale charts computed ahead)")
     parser.add_argument("--env", action="append", default=[], help="KEY=VALUE for the web processes (repeatable)")
     args = parser.parse_args()
     think = tuple(float(v) for v in args.think.split(","))
@@ -392,7 +407,7 @@ def main():
             redis.Redis.from_url(args.redis).flushdb()
         people = seed(url, args.users, tmp, {"REDIS_URL": args.redis} if args.redis else {})
         prices_just_changed(url)
-        forget_computed_data(url, tmp, args.redis)
+        forget_computed_data(url, tmp, args.redis, refill=args.refilled)
         port = free_port()
         proc = start_gunicorn(url, port, tmp, preload, args.redis, args.env)
         warmup = Browser(port)
@@ -430,7 +445,8 @@ def main():
                   "",
                   f"{args.users} people (+1 with 500 tickers and 2,000 trades), {args.seconds:.0f} s per phase, pauses "
                   f"{think[0]:g}-{think[1]:g} s; gunicorn `{Path('Procfile').name}` web, WEB_CONCURRENCY=2, gthread, "
-                  f"preload_app={preload}, PostgreSQL, {cache}, demo prices, price runner on; "
+                  f"preload_app={preload}, PostgreSQL, {cache}, demo prices, price runner on; cold phase: "
+                  f"{'after the runner computed the stale charts ahead' if args.refilled else 'caches empty'}; "
                   f"{machine()}, Python {platform.python_version()}; "
                   f"the load generator runs on the same machine.",
                   ""]
@@ -443,7 +459,8 @@ def main():
             lines.append(f"- extra settings: {' '.join(args.env)}")
         print("\n".join(lines))
         Path(args.out).mkdir(parents=True, exist_ok=True)
-        out = Path(args.out) / f"load-{args.users}-users-{'preload' if preload else 'no-preload'}.md"
+        label = f"{'preload' if preload else 'no-preload'}{'-refilled' if args.refilled else ''}"
+        out = Path(args.out) / f"load-{args.users}-users-{label}.md"
         out.write_text("\n".join(lines) + "\n")
         print(f"\nwritten to {out}")
     finally:

@@ -153,3 +153,24 @@ def test_the_warm_up_leaves_out_isins_waiting_for_a_symbol_and_account_rows(app)
     db.session.commit()
     tickers = warm_tickers(app)
     assert "AAPL" in tickers and "US0378331005" not in tickers and "" not in tickers
+
+
+def test_after_a_warm_up_that_changed_prices_the_runner_computes_the_charts_ahead(app, client, signed_in, yahoo,
+                                                                                 computations):
+    from datetime import timedelta
+
+    from app.jobs import run_cycle
+
+    yahoo.add(Symbol("AAPL"), Symbol("MSFT"), Symbol("SPY"), Symbol("QQQ"), Symbol("VTI"))
+    portfolio = make_portfolio(signed_in, trades=TRADES)
+    with time_machine.travel(EVENING, tick=False):
+        get_price_service(app).warm(["AAPL", "MSFT", "SPY", "QQQ", "VTI"], start=date(2025, 3, 3))
+    with time_machine.travel(EVENING + timedelta(days=1), tick=False):  # a day later: a new close for each
+        report = run_cycle(app, force=True)
+        assert report.completed and {"AAPL", "MSFT"} <= {t for part in report.scheduled for t in part.changed}
+        assert report.refilled == 1 and len(computations) == 1  # done by the runner, after the warm-up
+        resp = client.get(f"/api/chart-data/{portfolio.id}?range=1Y")
+        assert resp.status_code == 200 and len(computations) == 1  # the visitor finds it computed
+        assert resp.get_json()["dates"][-1] == "2026-11-18"
+        again = run_cycle(app, force=True)  # the same prices again: nothing stale, nothing computed
+        assert again.refilled == 0 and len(computations) == 1

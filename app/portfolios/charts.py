@@ -8,15 +8,18 @@ that can change an answer is made in `versions()` here, so invalidation lives in
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC
 
 import pandas as pd
+from sqlalchemy import select
 
 from app.analytics.fx import FxMissingError, currency_unit, fx_pairs_needed, to_base
 from app.analytics.ranges import RANGES
 from app.analytics.valuation import portfolio_valuation
-from app.extensions import cache
+from app.extensions import cache, db
+from app.models import Portfolio, Transaction
 from app.portfolios import chart_payloads
 from app.portfolios.chart_payloads import ChartRequestError
 from app.portfolios.service import trades_of
@@ -302,3 +305,33 @@ def performance_data(portfolio, benchmarks, range_code, service, app, risk_free)
     code = checked_range(range_code)
     return answer(portfolio, benchmarks, "performance", code, lambda f: chart_payloads.performance(
         f["daily"], f["bench"], f["drawn"], code, risk_free), service, app)
+
+
+def refill(tickers, service, app, budget_seconds):
+    """Compute again, ahead of the people who will look, the charts a warm-up made stale (the price runner).
+
+    The portfolios holding a changed ticker (all of them when a benchmark or an exchange rate changed),
+    most recently changed first, until `budget_seconds` have gone: each gets its valuation and the
+    dashboard's first chart (1Y against its own benchmarks) cached under the new versions, so that a
+    warm-up during trading hours does not send every visitor after it into a cold computation.
+    Returns how many portfolios were done.
+    """
+    tickers = set(tickers)
+    if not tickers:
+        return 0
+    held = {t for (t,) in db.session.execute(select(Transaction.ticker).distinct())}
+    query = select(Portfolio).order_by(Portfolio.data_version.desc(), Portfolio.id.desc())
+    if tickers <= held:  # only held tickers changed: only the portfolios holding them
+        owners = select(Transaction.portfolio_id).where(Transaction.ticker.in_(tickers)).distinct()
+        query = query.where(Portfolio.id.in_(owners))
+    deadline = time.monotonic() + budget_seconds
+    done = 0
+    for portfolio in db.session.scalars(query):
+        if time.monotonic() >= deadline:
+            break
+        try:
+            chart_data(portfolio, portfolio.benchmark_list(app.config["BENCHMARKS"]), "1Y", service, app)
+        except Exception:  # noqa: BLE001 - one portfolio's charts must not stop the others'
+            log.exception("charts of portfolio %s not computed ahead", portfolio.id)
+        done += 1
+    return done
