@@ -19,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -28,26 +27,10 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import sqlalchemy  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
-from config import database_url as normalise  # noqa: E402
+from bench.common import create_database, free_port  # noqa: E402
 
 BENCHMARKS = "SPY,QQQ,VTI"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def create_database(base):
-    name = f"folio_bench_{uuid.uuid4().hex[:8]}"
-    engine = sqlalchemy.create_engine(normalise(base), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    return engine, name, make_url(normalise(base)).set(database=name).render_as_string(hide_password=False)
 
 
 def seed(url, tmp):
@@ -147,7 +130,7 @@ def main():
     parser.add_argument("--database", default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix="bench-dashboard-")
-    admin, name, url = create_database(args.database)
+    admin, name, url = create_database(args.database, "folio_bench")
     proc = None
     try:
         ids = seed(url, tmp)

@@ -32,7 +32,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
@@ -41,8 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import sqlalchemy  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.common import create_database, free_port  # noqa: E402
 from config import database_url as normalise  # noqa: E402
 
 BENCHMARKS = ["SPY", "QQQ", "VTI"]
@@ -51,20 +50,6 @@ PASSWORD = "bench-password"
 UNIVERSE = [f"L{i:03d}" for i in range(150)]  # tickers the people share
 LARGE_TICKERS = [f"X{i:03d}" for i in range(500)]  # the one large portfolio's own
 ROUTES = ("dashboard", "chart", "compare", "performance", "holdings")
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def create_database(base):
-    name = f"folio_load_{uuid.uuid4().hex[:8]}"
-    engine = sqlalchemy.create_engine(normalise(base), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    return engine, name, make_url(normalise(base)).set(database=name).render_as_string(hide_password=False)
 
 
 def person_trades(rng, tickers, start, today):
@@ -398,7 +383,7 @@ def main():
     think = tuple(float(v) for v in args.think.split(","))
     preload = args.preload.lower() == "true"
     tmp = tempfile.mkdtemp(prefix="bench-load-")
-    admin, name, url = create_database(args.database)
+    admin, name, url = create_database(args.database, "folio_load")
     proc = None
     try:
         if args.redis:
