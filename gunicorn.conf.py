@@ -5,7 +5,9 @@ import os
 bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", 2))
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", 4))
+# Two threads overlap a request waiting on the database with one computing (the GIL runs one at a time); four
+# took 60 MB more per worker under 100 users for the same throughput (bench/load.py).
+threads = int(os.environ.get("GUNICORN_THREADS", 2))
 # Heroku's router gives up after 30 s (H12): end a stuck request before that.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 25))
 # Heroku sends SIGKILL 30 s after SIGTERM: finish in-flight requests well before.
