@@ -174,3 +174,18 @@ def test_after_a_warm_up_that_changed_prices_the_runner_computes_the_charts_ahea
         assert resp.get_json()["dates"][-1] == "2026-11-18"
         again = run_cycle(app, force=True)  # the same prices again: nothing stale, nothing computed
         assert again.refilled == 0 and len(computations) == 1
+
+
+@time_machine.travel(EVENING, tick=False)
+def test_metrics_on_too_few_days_or_on_trade_prices_say_so_instead_of_figures(app, client, signed_in, yahoo):
+    yahoo.add(Symbol("AAPL"), Symbol("SPY"))
+    recent = make_portfolio(signed_in, name="Recent", trades=[(date(2026, 11, 9), "BUY", "AAPL", 10, 100)])
+    unknown = make_portfolio(signed_in, name="Unknown", trades=[(date(2025, 3, 3), "BUY", "NOPE", 10, 100)])
+    get_price_service(app).warm(["AAPL", "SPY", "NOPE"], start=date(2025, 3, 3))
+    table = client.get(f"/api/portfolios/{recent.id}/performance?range=1Y&benchmarks=SPY").get_json()["table"]
+    assert table["portfolio"]["insufficient"] and table["portfolio"]["reason"] == "only 8 days of prices"
+    full = client.get(f"/api/portfolios/{unknown.id}/performance?range=1Y&benchmarks=SPY").get_json()["table"]
+    assert "trade prices only" in full["portfolio"]["reason"]
+    year = make_portfolio(signed_in, name="Year", trades=[(date(2025, 3, 3), "BUY", "AAPL", 10, 100)])
+    table = client.get(f"/api/portfolios/{year.id}/performance?range=1Y&benchmarks=SPY").get_json()["table"]
+    assert "insufficient" not in table["portfolio"] and "insufficient" not in table["benchmarks"]["SPY"]

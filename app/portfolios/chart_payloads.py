@@ -10,6 +10,8 @@ from app.analytics.performance import performance_table
 from app.analytics.ranges import range_bounds, slice_range
 
 ALLOCATION_SLICES = 12  # the rest is one "Other" slice
+# Volatility, Sharpe and beta over fewer days of returns than this are noise: say so instead of a figure.
+MIN_PRICED_DAYS = 20
 
 
 class ChartRequestError(ValueError):
@@ -40,14 +42,25 @@ def chart_series(daily, holdings_now, bench, benchmarks, range_code):
     return payload
 
 
-def performance(daily, bench, benchmarks, range_code, risk_free):
-    """The metrics table for a range, and the shadow ETF beside the real portfolio for each benchmark."""
+def performance(daily, bench, benchmarks, range_code, risk_free, priced=True):
+    """The metrics table for a range, and the shadow ETF beside the real portfolio for each benchmark.
+
+    A column measured over fewer than MIN_PRICED_DAYS days, or (the portfolio's, when `priced` is false)
+    on trade prices only, carries `insufficient` and a `reason` for the page to show instead of figures.
+    """
     payload = {"range": range_code, "table": None, "shadow": {}}
     if daily is None or daily.empty:
         return payload
     start, end = bounds(range_code, daily)
     drawn = bench[benchmarks] if benchmarks else pd.DataFrame(index=daily.index)
-    payload["table"] = clean(performance_table(daily, drawn, start, end, risk_free=risk_free))
+    table = clean(performance_table(daily, drawn, start, end, risk_free=risk_free))
+    for row in [table["portfolio"], *table["benchmarks"].values()]:
+        days = row.get("days") or 0
+        if days < MIN_PRICED_DAYS:
+            row.update(insufficient=True, reason=f"only {days} day{'s' if days != 1 else ''} of prices")
+    if not priced:
+        table["portfolio"].update(insufficient=True, reason="valued on trade prices only, with no market prices yet")
+    payload["table"] = table
     for ticker in benchmarks:
         shadow = shadow_portfolio(daily, bench[[ticker]], start, end)
         payload["shadow"][ticker] = {

@@ -304,7 +304,7 @@ def performance_data(portfolio, benchmarks, range_code, service, app, risk_free)
     """Compare's metrics and shadow portfolios for a range, and its status code."""
     code = checked_range(range_code)
     return answer(portfolio, benchmarks, "performance", code, lambda f: chart_payloads.performance(
-        f["daily"], f["bench"], f["drawn"], code, risk_free), service, app)
+        f["daily"], f["bench"], f["drawn"], code, risk_free, priced=f["last_price_date"] is not None), service, app)
 
 
 def refill(tickers, service, app, budget_seconds):
