@@ -35,8 +35,8 @@ browser:
 
 test: setup-dev browser
 	$(BIN)/ruff check .
-	TEST_DB=sqlite $(BIN)/python -m pytest -q
-	@if [ -n "$$DATABASE_URL" ]; then echo "== again on PostgreSQL"; TEST_DB=postgres $(BIN)/python -m pytest -q -m "not once" -p no:cacheprovider; fi
+	TEST_DB=sqlite $(BIN)/python -m pytest -q -n 2
+	@if [ -n "$$DATABASE_URL" ]; then echo "== again on PostgreSQL"; TEST_DB=postgres $(BIN)/python -m pytest -q -n 2 -m "not once" -p no:cacheprovider; fi
 
 lint: setup-dev
 	$(BIN)/ruff check .

@@ -38,8 +38,16 @@ def postgres_url():
 
 
 def redis_url():
-    """Return a Redis URL for tests (database 15 by default), failing or skipping when unreachable."""
+    """Return a Redis URL for tests (database 15 by default), failing or skipping when unreachable.
+
+    Under pytest-xdist each worker takes its own database below that one (gw0: 15, gw1: 14, ...), so
+    workers running side by side never see each other's queue or counters.
+    """
     url = os.environ.get("REDIS_URL_TEST", "redis://127.0.0.1:6379/15")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    if worker.startswith("gw") and worker[2:].isdigit() and int(worker[2:]):
+        base, _, number = url.rpartition("/")
+        url = f"{base}/{int(number) - int(worker[2:])}"
     import redis
 
     try:
