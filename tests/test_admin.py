@@ -1,4 +1,4 @@
-"""Operator pages are for admins: everyone else gets 404, and the top bar does not show them the link."""
+"""Operator pages and counters are for admins: everyone else gets 404, or the Prices page without the counters."""
 
 import pytest
 
@@ -19,11 +19,18 @@ def make_admin(user):
     db.session.commit()
 
 
-@pytest.mark.parametrize("path", ["/status", "/api/status"])
-def test_operator_pages_are_404_for_a_member(client, member, path, no_network):
-    resp = client.get(path)
+def test_operator_counters_are_404_for_a_member(client, member, no_network):
+    resp = client.get("/api/status")
     assert resp.status_code == 404
     assert b"breaker" not in resp.data
+
+
+def test_a_member_reads_the_prices_page_in_words_without_the_counters(client, member, no_network):
+    resp = client.get("/status")
+    assert resp.status_code == 200
+    assert b'id="price-words"' in resp.data
+    assert b"For operators" not in resp.data and b"breaker" not in resp.data and b"misses" not in resp.data
+    assert b'href="/ops"' not in resp.data
 
 
 @pytest.mark.parametrize("path", ["/status", "/api/status"])
@@ -32,9 +39,14 @@ def test_operator_pages_answer_an_admin(client, member, path, no_network):
     assert client.get(path).status_code == 200
 
 
-def test_the_prices_link_is_only_in_an_admins_top_bar(client, member, no_network):
-    assert b'href="/status"' not in client.get("/portfolios").data
+def test_an_admin_sees_the_counters_below_the_words(client, member, no_network):
     make_admin(member)
+    page = client.get("/status").data
+    assert page.index(b'id="price-words"') < page.index(b"For operators")
+    assert b"misses" in page and b'href="/ops"' in page
+
+
+def test_everyone_signed_in_has_the_prices_link(client, member, no_network):
     assert b'href="/status"' in client.get("/portfolios").data
 
 

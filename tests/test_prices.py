@@ -294,3 +294,17 @@ def test_a_quote_due_for_refresh_is_not_shown_stale_until_overdue(service, yahoo
         assert not quote.fresh and quote.status == "fresh"
         clock.shift(timedelta(minutes=10))
         assert service.cached_quotes(["AAPL"])["AAPL"].status == "stale"
+
+
+def test_each_price_source_keeps_its_own_counters(app_factory, tmp_path):
+    shared = {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(tmp_path / "shared-cache")}
+    yahoo_app, demo_app = app_factory(**shared), app_factory(PRICE_SOURCE="demo", **shared)
+    with yahoo_app.app_context():
+        get_price_service(yahoo_app).stats.incr("http_requests", 7)
+        get_price_service(yahoo_app).stats.flush()
+    with demo_app.app_context():
+        _, demo = get_price_service(demo_app).status([])
+    with yahoo_app.app_context():
+        _, yahoo = get_price_service(yahoo_app).status([])
+    assert (yahoo["source"], yahoo["http_requests"]) == ("yahoo", 7)
+    assert (demo["source"], demo["http_requests"]) == ("demo", 0)

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from app.analytics.ranges import RANGES
 from app.portfolios import bp, service
-from app.portfolios.access import get_owned_portfolio, get_owned_transaction, require_admin
+from app.portfolios.access import get_owned_portfolio, get_owned_transaction
 from app.portfolios.dashboard import build_dashboard, build_dashboards
 from app.portfolios.forms import (
     BenchmarksForm,
@@ -32,8 +32,7 @@ def healthz():
 @bp.route("/status")
 @login_required
 def price_status():
-    """Prices in words for a person first (how current, next update), then your tickers and the operator counters."""
-    require_admin()
+    """Prices in words for a person first (how current, next update), your tickers, and for admins the counters."""
     tickers = sorted({t for p in current_user.portfolios for t in service.held_tickers_of(p.id)})
     quotes, snapshot = get_price_service().status(tickers)
     return render_template("status.html", quotes=quotes, stats=snapshot, words=describe(quotes, snapshot))

@@ -33,7 +33,7 @@ def get_price_service(app=None):
         from app.prices.stats import PriceStats
 
         backend = app.extensions["cache"][cache]
-        stats = PriceStats(backend)
+        stats = PriceStats(backend, app.config["PRICE_SOURCE"])
         factory = partial(make_source, app.config["PRICE_SOURCE"], app.config, stats)
         service = app.extensions["price_service"] = PriceService(app, backend, stats, factory)
     return service

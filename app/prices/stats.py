@@ -1,4 +1,8 @@
-"""Counters and the runner's last words, kept in the shared cache so that every process sees the same ones."""
+"""Counters and the runner's last words, kept in the shared cache so that every process sees the same ones.
+
+Each price source has its own (`stats:yahoo:...`, `stats:demo:...`): a deployment that tried the demo
+prices and went back to Yahoo does not show the demo's counters as Yahoo's.
+"""
 
 import threading
 import time
@@ -15,8 +19,9 @@ RECENT_FETCHES = 1000  # fetch latencies this process keeps until the operators'
 class PriceStats:
     """Counters over a cachelib backend (Redis or the file cache): increments, latest values, breaker, runner."""
 
-    def __init__(self, backend):
+    def __init__(self, backend, source="yahoo"):
         self.backend = backend
+        self.prefix = f"{PREFIX}{source}:"
         self._atomic = hasattr(backend, "_write_client")  # Redis: INCRBY, atomic, no expiry
         self._pending = {}
         self._flushed_at = time.monotonic()
@@ -39,17 +44,17 @@ class PriceStats:
             pending, self._pending, self._flushed_at = self._pending, {}, time.monotonic()
         for name, amount in pending.items():
             if self._atomic:
-                self.backend.inc(PREFIX + name, amount)
+                self.backend.inc(self.prefix + name, amount)
             else:  # cachelib's own inc would give the counter the default expiry
-                self.backend.set(PREFIX + name, (self.backend.get(PREFIX + name) or 0) + amount, timeout=0)
+                self.backend.set(self.prefix + name, (self.backend.get(self.prefix + name) or 0) + amount, timeout=0)
 
     def put(self, name, value):
         """Store a latest value, such as the last warm-up's report."""
-        self.backend.set(PREFIX + name, value, timeout=0)
+        self.backend.set(self.prefix + name, value, timeout=0)
 
     def get(self, name, default=None):
         """Read a counter or value."""
-        value = self.backend.get(PREFIX + name)
+        value = self.backend.get(self.prefix + name)
         return default if value is None else value
 
     def record_fetch(self, seconds, requests, failures):
