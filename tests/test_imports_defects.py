@@ -54,6 +54,23 @@ def test_a_revolut_export_is_read_as_revolut_and_its_split_adds_shares(owner):
     assert held(portfolio.id) == {"TSLA": D("0.24647886")}
 
 
+def test_a_split_row_that_adds_no_shares_or_takes_more_than_held_is_refused_not_stored(owner):
+    portfolio = make_portfolio(owner, trades=[(date(2024, 1, 2), "BUY", "QQQ", 2, 400)])
+    header = "Date,Ticker,Type,Quantity,Price per share,Total Amount,Currency,FX Rate\n"
+    text = header + ("2024-03-01T08:00:00.000Z,XYZ,STOCK SPLIT,-0.5,,$0,USD,1\n"  # nothing held: no BUY of -0.5
+                     "2024-03-02T08:00:00.000Z,QQQ,STOCK SPLIT,0,,$0,USD,1\n"
+                     "2024-03-03T08:00:00.000Z,QQQ,STOCK SPLIT,-2,,$0,USD,1\n")  # would leave a ratio of 0
+    preview = service.preview(portfolio, text, "revolut.csv", today=TODAY)
+    assert preview.format.name == "revolut"
+    problems = {row.line: " ".join(str(p) for p in row.problems) for row in preview.rows}
+    assert "none are held" in problems[2]
+    assert "adds no shares" in problems[3]
+    assert "only 2 are held" in problems[4]
+    assert [row.status for row in preview.rows] == ["problem"] * 3
+    assert preview.batch is None  # nothing to confirm
+    assert held(portfolio.id) == {"QQQ": 2}
+
+
 def test_schwab_actions_folio_did_not_know_are_read(owner):
     portfolio = make_portfolio(owner, trades=[(date(2024, 1, 2), "BUY", "VTI", 10, 230),
                                              (date(2024, 1, 2), "BUY", "SCHD", 10, 75)])

@@ -5,6 +5,7 @@ from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from app.analytics.holdings import ZERO, Holding, HoldingsError, Trade, apply_trade, sort_key
+from app.formatting import plain
 from app.imports.rows import Problem
 from app.imports.values import LIMIT, PLACES
 
@@ -95,11 +96,19 @@ def _split_ratio(row, trade, holding):
     held, into a buy at no cost (the file does not say what it split). None (and a problem) when it cannot."""
     held = holding.quantity
     if held <= 0:
+        if row.split_added <= 0:
+            row.problems.append(Problem(row.quantity_column, "This split takes shares away, but none are held "
+                                                             "before it: check the rows before this one."))
+            return None
         row.type, row.quantity, row.price = "BUY", row.split_added, ZERO
         if ZERO_COST not in (row.note or ""):
             row.note = f"{row.note} · {ZERO_COST}" if row.note else ZERO_COST
         return replace(trade, type="BUY", quantity=row.split_added, price=ZERO, fees=ZERO)
     ratio = ((held + row.split_added) / held).quantize(PLACES, rounding=ROUND_HALF_UP)
+    if ratio <= 0:
+        row.problems.append(Problem(row.quantity_column, f"This split takes away {plain(-row.split_added)} shares, "
+                                                         f"but only {plain(held)} are held before it."))
+        return None
     if ratio >= LIMIT:
         row.problems.append(Problem(row.quantity_column, "The split ratio this gives is too large."))
         return None

@@ -239,6 +239,8 @@ class Builder:
         elif quantity is not None and quantity <= 0:
             label = "split ratio" if kind == "SPLIT" else "quantity"
             self.problem(cols["quantity"], f"the {label} must be greater than zero.")
+        elif quantity is None and row.split_added == 0:
+            self.problem(cols["quantity"], "the split adds no shares: a number other than zero is needed.")
         if price is not None and price < 0:
             self.problem(cols["price"], "the price cannot be negative.")
         elif kind in PRICED and not price and not self.noted(cols["price"]):
