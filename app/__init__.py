@@ -67,11 +67,12 @@ def register_extensions(app):
 
 def register_blueprints(app):
     """Mount one blueprint per feature."""
-    from app.api import bp as api_bp
-    from app.auth import bp as auth_bp
-    from app.imports import bp as imports_bp
+    from app.api.routes import bp as api_bp
+    from app.auth.routes import bp as auth_bp
+    from app.imports.routes import bp as imports_bp
     from app.ops.views import bp as ops_bp
-    from app.portfolios import bp as portfolios_bp
+    from app.portfolios import income_routes  # noqa: F401 - the Income and Allocation pages join the portfolios bp
+    from app.portfolios.routes import bp as portfolios_bp
 
     app.register_blueprint(api_bp)
     app.register_blueprint(auth_bp)

@@ -33,8 +33,6 @@ ADVISORY_KEY = 7_406_111_001  # any fixed 64-bit number, the same in every proce
 TICK_SECONDS = 2  # how soon the runner sees a ticker a page asked for
 LEASE_RETRY_SECONDS = 10  # how often a process that is not the runner tries to become it
 FIRST_RUN_DELAY = 5  # seconds after start-up: never delay binding $PORT
-OPEN_INTERVAL = timedelta(minutes=5)  # while the market is open
-CLOSED_INTERVAL = timedelta(hours=6)  # weekends and holidays: rarely
 REFILL_SECONDS = 20  # time the runner may spend after a warm-up computing the charts it made stale, ahead of visitors
 BATCH_SECONDS = 5  # a scheduled warm-up goes in batches this long at the request cap, wanted tickers between
 # Failures that say nothing about the ticker: it stays wanted and is asked for again once Yahoo answers.
@@ -130,18 +128,6 @@ class CycleReport:
     profiles: dict = field(default_factory=dict)  # the profiles fetched on this beat: {ticker: found}
 
 
-def warmup_due(now, last_run, ticker="SPY"):
-    """Whether a warm-up is due: every few minutes while open, once after each close, rarely when closed."""
-    if last_run is None:
-        return True
-    if market.is_open(ticker, now):
-        return now - last_run >= OPEN_INTERVAL
-    closed_at = datetime.combine(market.last_complete_session(ticker, now), datetime.min.time())
-    session_close = market.calendar(market.calendar_code(ticker)).session_close(closed_at)
-    close_time = session_close.tz_convert("UTC").tz_localize(None).to_pydatetime()
-    return last_run < close_time or now - last_run >= CLOSED_INTERVAL
-
-
 def warm_tickers(app):
     """Every ticker held in any portfolio, most-held first, then the benchmarks, then the FX pairs needed."""
     pairs = set()
@@ -181,7 +167,7 @@ def run_cycle(app, stopping=None, force=False, now=None):
     report = CycleReport(wanted=take_wanted(service))
     report.profiles = profiles.refresh_profiles(service, app.config.get("PROFILE_BATCH", profiles.DEFAULT_BATCH), now)
     last = service.stats.get("last_scheduled_warm")
-    if not force and not warmup_due(now, datetime.fromisoformat(last) if last else None):
+    if not force and not market.warmup_due(now, datetime.fromisoformat(last) if last else None):
         return report
     tickers = warm_tickers(app)
     per_minute = app.config.get("PRICE_MAX_REQUESTS_PER_MINUTE") or 0
@@ -228,7 +214,7 @@ class Runner:
         with self.app.app_context():
             try:
                 report = run_cycle(self.app, self.stopping)
-                sample_beat(self.app, report, OPEN_INTERVAL, warm_tickers)  # the operators' figures, once a minute
+                sample_beat(self.app, report, market.OPEN_INTERVAL, warm_tickers)  # operators' figures, each minute
                 return report
             finally:
                 db.session.remove()

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from app.extensions import db
-from app.jobs import warmup_due
 from app.prices import get_price_service
+from app.prices.market import warmup_due
 from tests.conftest import make_portfolio, make_user
 
 ROOT = Path(__file__).resolve().parent.parent

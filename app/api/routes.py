@@ -1,17 +1,20 @@
-"""JSON for the dashboard: chart series, holdings, performance, price status. Owner only."""
+"""JSON for the pages: chart series, holdings, performance, income, allocation, price status. Owner only."""
 
 import hashlib
 import json
 
-from flask import current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from flask_login import login_required
 
-from app.api import bp
 from app.portfolios import charts
 from app.portfolios.access import get_owned_portfolio, require_admin
+from app.portfolios.allocation import allocation_report
 from app.portfolios.dashboard import build_dashboard
+from app.portfolios.income import income_report
 from app.prices import get_price_service
 from app.prices.tickers import split_tickers
+
+bp = Blueprint("api", __name__, url_prefix="/api")
 
 
 def json_response(payload, status=200):
@@ -84,3 +87,19 @@ def status():
     service = get_price_service()
     _, snapshot = service.status([])
     return json_response(snapshot)
+
+
+@bp.route("/portfolios/<int:portfolio_id>/income")
+@login_required
+def income(portfolio_id):
+    """Dividends received per month, the last 12 months, the next 12 months expected."""
+    portfolio = get_owned_portfolio(portfolio_id)
+    return json_response(income_report(portfolio, get_price_service()))
+
+
+@bp.route("/portfolios/<int:portfolio_id>/allocation")
+@login_required
+def allocation(portfolio_id):
+    """Today's value by asset class, sector, country and currency."""
+    portfolio = get_owned_portfolio(portfolio_id)
+    return json_response(allocation_report(portfolio, get_price_service()))

@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("auth", __name__)
-
-from app.auth import routes  # noqa: E402,F401  (routes attach themselves to bp)
+"""Accounts: sign-up, sign-in, sessions, the account page (`routes.py` holds the blueprint)."""

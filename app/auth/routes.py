@@ -2,13 +2,15 @@
 
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_login.config import COOKIE_NAME
 
-from app.auth import accounts, bp
+from app.auth import accounts
 from app.auth.forms import EmailChangeForm, EndSessionsForm, LoginForm, PasswordChangeForm, SignupForm
 from app.auth.throttle import password_check_limits, signin_limits, signup_limits, throttled
+
+bp = Blueprint("auth", __name__)
 
 
 def safe_next(target):

@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("imports", __name__)
-
-from app.imports import routes  # noqa: E402,F401  (routes attach themselves to bp)
+"""Imports of broker files: detection, formats, the preview and its confirmation (`routes.py` holds the blueprint)."""

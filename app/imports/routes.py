@@ -2,16 +2,18 @@
 
 import re
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.errors import render_error
-from app.imports import bp, service
+from app.imports import service
 from app.imports.export import export_csv
 from app.imports.forms import ConfirmForm, SymbolForm, UploadForm, mapping_form
 from app.imports.rows import ImportFailed
 from app.portfolios.access import get_owned_batch, get_owned_portfolio
 from app.prices.isin import SymbolError, assign_symbol
+
+bp = Blueprint("imports", __name__)
 
 # Rows shown in a preview table: every row with a problem up to the first cap, then the others up to the second.
 SHOW_PROBLEMS, SHOW_OTHERS = 2000, 1000

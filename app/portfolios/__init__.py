@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("portfolios", __name__)
-
-from app.portfolios import income_routes, routes  # noqa: E402,F401  (routes attach themselves to bp)
+"""Portfolios: the pages (`routes.py` holds the blueprint, `income_routes.py` adds to it) and their services."""

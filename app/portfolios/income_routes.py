@@ -5,12 +5,12 @@ import re
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from app.portfolios import bp
 from app.portfolios.access import get_owned_portfolio
 from app.portfolios.allocation import allocation_report
 from app.portfolios.exports import income_csv, realized_csv
 from app.portfolios.income import income_page, income_report
 from app.portfolios.realized import realized_report
+from app.portfolios.routes import bp
 from app.prices import get_price_service
 
 

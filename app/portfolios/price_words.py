@@ -5,7 +5,6 @@ from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 
-from app.jobs import OPEN_INTERVAL
 from app.portfolios.dashboard import OUTAGE_STATES
 from app.prices import market
 from app.prices.breaker import next_try
@@ -40,7 +39,7 @@ def next_update(snapshot, now):
         last = (snapshot.get("last_warm") or {}).get("at")
         if not last:
             return None
-        due = datetime.fromisoformat(last).replace(tzinfo=None) + OPEN_INTERVAL
+        due = datetime.fromisoformat(last).replace(tzinfo=None) + market.OPEN_INTERVAL
         return iso_utc(max(due, now + timedelta(minutes=1)))
     calendar = market.calendar(market.calendar_code(CALENDAR_TICKER))
     return iso_utc(calendar.next_open(pd.Timestamp(now).tz_localize("UTC")).tz_convert("UTC").to_pydatetime())

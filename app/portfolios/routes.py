@@ -1,10 +1,10 @@
 """Portfolio pages: the list, a portfolio's holdings, its transactions."""
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.analytics.ranges import RANGES
-from app.portfolios import bp, service
+from app.portfolios import service
 from app.portfolios.access import get_owned_portfolio, get_owned_transaction
 from app.portfolios.dashboard import build_dashboard, build_dashboards
 from app.portfolios.forms import (
@@ -16,6 +16,8 @@ from app.portfolios.forms import (
 )
 from app.portfolios.price_words import describe
 from app.prices import get_price_service
+
+bp = Blueprint("portfolios", __name__)
 
 
 @bp.route("/")

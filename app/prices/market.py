@@ -1,12 +1,15 @@
 """Market hours per ticker, from exchange_calendars: when a quote stops being fresh."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 import exchange_calendars as ec
 import pandas as pd
 
 from app.models import utcnow  # noqa: F401 - the app's one clock, as market.utcnow for the price code
+
+OPEN_INTERVAL = timedelta(minutes=5)  # between warm-ups while the market is open
+CLOSED_INTERVAL = timedelta(hours=6)  # weekends and holidays: rarely
 
 # The calendars index every trading minute from here on: from 2000 that took 43 MB in every process. Only
 # recent moments are asked about (a quote's age, the last session), so two years back is plenty.
@@ -107,3 +110,13 @@ def _session_label(code, when):
     return _utc(when).tz_convert(calendar(code).tz).strftime("%a %H:%M")
 
 
+def warmup_due(now, last_run, ticker="SPY"):
+    """Whether a warm-up is due: every few minutes while open, once after each close, rarely when closed."""
+    if last_run is None:
+        return True
+    if is_open(ticker, now):
+        return now - last_run >= OPEN_INTERVAL
+    closed_at = datetime.combine(last_complete_session(ticker, now), datetime.min.time())
+    session_close = calendar(calendar_code(ticker)).session_close(closed_at)
+    close_time = session_close.tz_convert("UTC").tz_localize(None).to_pydatetime()
+    return last_run < close_time or now - last_run >= CLOSED_INTERVAL
