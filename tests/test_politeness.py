@@ -1,13 +1,16 @@
 """Politeness to Yahoo: a 429 halves the requests in flight and pauses them, a cap spaces them over the minute."""
 
+import re
 import threading
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
 
+from app.extensions import db
 from app.prices import get_price_service
 from app.prices.politeness import GROW_AFTER, Throttle, retry_after_seconds
+from tests.conftest import make_user
 from tests.yahoo_stub import Symbol
 
 EVENING = datetime(2026, 11, 17, 23, 0)
@@ -56,9 +59,12 @@ def test_a_429_halves_once_per_round_pauses_for_retry_after_and_growth_is_slow()
     assert (report.rate_limited, report.lowest_limit, report.limit) == (9, 2, 3)
 
 
-def test_retry_after_in_seconds_and_nonsense():
+def test_retry_after_in_seconds_as_a_date_and_nonsense():
     assert retry_after_seconds({"Retry-After": "12"}) == 12.0
-    assert retry_after_seconds({"Retry-After": "Wed, 21 Oct 2026 07:28:00 GMT"}) is None
+    now = datetime(2026, 10, 21, 7, 27, 15, tzinfo=UTC)
+    assert retry_after_seconds({"Retry-After": "Wed, 21 Oct 2026 07:28:00 GMT"}, now=now) == 45.0
+    assert retry_after_seconds({"Retry-After": "Wed, 21 Oct 2026 07:20:00 GMT"}, now=now) == 0.0  # already past
+    assert retry_after_seconds({"Retry-After": "soon"}) is None
     assert retry_after_seconds({}) is None
 
 
@@ -89,3 +95,14 @@ def test_a_429_from_yahoo_halves_the_requests_in_flight(app_factory, yahoo):
         report = service.warm(names[8:], start=date(2026, 6, 1))
         assert sorted(report.fetched) == sorted(names[8:])
         assert 1 <= yahoo.most_in_flight <= limit  # halved: never more in flight than the lowered limit
+        rate_limited = service.stats.get("rate_limited")
+    # An admin's Prices page says it in words: the 429s so far, the cap, the limit the last warm-up ended with.
+    with app.app_context():
+        make_user().is_admin = True
+        db.session.commit()
+    client = app.test_client()
+    client.post("/login", data={"email": "owner@example.com", "password": "correct-horse"})
+    line = " ".join(re.search(r'<p[^>]*id="politeness">(.*?)</p>', client.get("/status").get_data(as_text=True),
+                              re.S).group(1).split())
+    assert f"{rate_limited} answers “too many requests” (429)" in line and "no cap on requests a minute" in line
+    assert f"ended with {report.politeness['limit']} in flight" in line

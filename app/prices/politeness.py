@@ -3,6 +3,8 @@
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 # After this many answers in a row without a 429, one more request may be in flight (slow growth back).
 GROW_AFTER = 20
@@ -105,10 +107,20 @@ class Throttle:
             return report
 
 
-def retry_after_seconds(headers):
-    """The pause a 429 asks for, in seconds, from its Retry-After header (seconds form); None when absent."""
+def retry_after_seconds(headers, now=None):
+    """The pause a 429 asks for, in seconds, from its Retry-After header (seconds or an HTTP date); None when
+    absent or unreadable."""
     raw = (headers or {}).get("Retry-After")
+    if raw is None:
+        return None
     try:
-        return max(0.0, float(raw)) if raw is not None else None
+        return max(0.0, float(raw))
+    except (TypeError, ValueError):
+        pass
+    try:
+        when = parsedate_to_datetime(str(raw))
     except (TypeError, ValueError):
         return None
+    if when.tzinfo is None:  # RFC 9110 dates are GMT; a header without a zone means the same
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
