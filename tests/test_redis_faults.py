@@ -80,9 +80,11 @@ def test_pages_answer_from_the_database_while_redis_is_away(app_factory, yahoo, 
         assert len(silent_redis[1]) <= 4  # after one timeout Redis is left alone: not a timeout per call
 
 
+@pytest.mark.parametrize("kind", ["closed", "silent"])
 @time_machine.travel(EVENING, tick=True)
-def test_the_breaker_works_in_the_runner_while_redis_is_away(app_factory, yahoo):
-    app = broken_redis_app(app_factory, f"redis://127.0.0.1:{closed_port()}/0")
+def test_the_breaker_works_in_the_runner_while_redis_is_away(app_factory, yahoo, silent_redis, kind):
+    url = f"redis://127.0.0.1:{closed_port()}/0" if kind == "closed" else silent_redis[0]
+    app = broken_redis_app(app_factory, url)
     app.config.update(BREAKER_FAIL_MAX=2)
     yahoo.failures["*"] = "500"
     with app.app_context():
