@@ -77,6 +77,16 @@ def test_days_without_a_close_and_missing_volumes(app):
         (FIRST, 1000), (FIRST + timedelta(days=2), None), (FIRST + timedelta(days=3), 1000)]
 
 
+def test_infinite_values_are_left_out_like_missing_ones(app):
+    bars = frame(3, 5.0)
+    bars.iloc[0, 0] = float("inf")  # no close: no bar
+    bars.iloc[1, 1] = float("-inf")  # no adjusted close: the close stands in
+    bars.iloc[2, 2] = float("inf")  # no volume
+    store.upsert_bars(store.bar_rows("ABC", bars, datetime(2026, 11, 20)))
+    db.session.commit()
+    assert [(row.date, row.close, row.adj_close, row.volume) for row in stored("ABC")] == [
+        (FIRST + timedelta(days=1), 5.0, 5.0, 1000), (FIRST + timedelta(days=2), 5.0, 4.5, None)]
+
 def test_upserted_times_compare_with_times_the_orm_wrote(app):
     # The upsert converts values itself: they must match what SQLAlchemy stores, or "newer" compares as text wrongly.
     newer, older = datetime(2026, 11, 20, 22, 0), datetime(2026, 11, 20, 21, 0)

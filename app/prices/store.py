@@ -1,11 +1,12 @@
 """The price tables: upsert daily bars and events, read them back as DataFrames."""
 
+import json
 from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, bindparam, func, or_, select
-from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
+from sqlalchemy import BigInteger, Date, DateTime, Float, and_, bindparam, cast, func, literal, or_, select
+from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -30,7 +31,7 @@ def bar_rows(ticker, bars, fetched_at):
     index's frequency each time, which cost more than the rest of this function.
     """
     close = bars["close"].to_numpy(dtype="float64")
-    valid = np.flatnonzero(~np.isnan(close))
+    valid = np.flatnonzero(np.isfinite(close))
     if not len(valid):
         return []
     index = pd.DatetimeIndex(bars.index)
@@ -44,9 +45,9 @@ def bar_rows(ticker, bars, fetched_at):
     rows, days = valid[last_of_day], days[last_of_day]
     close = close[rows]
     adjusted = bars["adj_close"].to_numpy(dtype="float64")[rows]
-    adjusted = np.where(np.isnan(adjusted), close, adjusted)
+    adjusted = np.where(np.isfinite(adjusted), adjusted, close)
     volume = bars["volume"].to_numpy(dtype="float64")[rows]
-    volumes = [None if v != v else int(v) for v in volume.tolist()]  # NaN is the only value unequal to itself
+    volumes = [int(v) if ok else None for v, ok in zip(volume.tolist(), np.isfinite(volume).tolist(), strict=True)]
     return list(zip([ticker] * len(rows), days.astype(object).tolist(), close.tolist(), adjusted.tolist(), volumes,
                     [fetched_at] * len(rows), strict=True))
 
@@ -61,7 +62,7 @@ def upsert_bars(rows):
         return set()
     table = PriceBar.__table__
     if db.session.get_bind().dialect.name == "postgresql":
-        statement, params = _unnest_insert(table, rows)
+        statement, params = _json_insert(table, rows)
     else:
         statement, params = sqlite_insert(table), [dict(zip(BAR_COLUMNS, row, strict=True)) for row in rows]
     new = statement.excluded
@@ -74,12 +75,17 @@ def upsert_bars(rows):
     return set(db.session.execute(statement, params).scalars())
 
 
-def _unnest_insert(table, rows):
-    """One INSERT of six arrays for PostgreSQL: row-per-VALUES parameters cost 25x more CPU in psycopg."""
-    arrays = [bindparam(name, list(values), type_=ARRAY(table.c[name].type))
-              for name, values in zip(BAR_COLUMNS, zip(*rows, strict=True), strict=True)]
-    unnested = func.unnest(*arrays).table_valued(*BAR_COLUMNS).render_derived()
-    return pg_insert(table).from_select(BAR_COLUMNS, select(*unnested.c)), {}
+def _json_insert(table, rows):
+    """One INSERT from one JSON text for PostgreSQL: psycopg dumps array parameters element by element in
+    Python, which cost the runner 1.9 ms of CPU per ticker against 0.7 ms for this (a year of bars)."""
+    payload = json.dumps([[ticker, day.isoformat(), close, adjusted, volume]
+                          for ticker, day, close, adjusted, volume, _ in rows], allow_nan=False)
+    element = func.jsonb_array_elements(cast(bindparam("bars", payload), JSONB)).table_valued("value")
+    value = element.render_derived().c.value
+    fields = [value.op("->>")(i) for i in range(5)]
+    columns = [fields[0], cast(fields[1], Date), cast(fields[2], Float), cast(fields[3], Float),
+               cast(fields[4], BigInteger), literal(rows[0][5], DateTime)]  # one fetched_at a chunk
+    return pg_insert(table).from_select(BAR_COLUMNS, select(*columns)), {}
 
 
 def upsert_actions(ticker, splits, dividends):
