@@ -221,6 +221,9 @@ def test_every_page_with_yahoo_unreachable(app_factory, browser, no_network):
         visit.sign_in()
         page = visit.open(f"/portfolios/{ids['portfolio']}", "dashboard")
         assert "trade prices only" in page.locator("#value-note").inner_text()  # the chart says what it drew
+        assert "trade prices only" in page.locator("#performance-note").inner_text()
+        assert "left out" in page.locator("#allocation-note").inner_text()  # as the holdings table leaves them
+        assert page.evaluate("!Chart.getChart('chart-allocation')")
         page = visit.open(f"/portfolios/{ids['portfolio']}/compare", "compare")
         cells = page.locator("#metrics td[data-col=Portfolio]").all_inner_texts()
         assert cells and all(c.strip() == "—" for c in cells), cells  # no Sharpe of 12.71 from trade prices

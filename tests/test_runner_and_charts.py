@@ -138,7 +138,7 @@ def test_a_range_without_prices_is_words_not_a_500(app, client, signed_in, yahoo
     cache.clear()
     data = client.get(f"/api/chart-data/{portfolio.id}?range=1M&benchmarks=SPY").get_json()
     assert data["status"] == "stale" and "No prices since 30 Jun 2020" in data["message"]
-    assert "does not know GONE" in data["errors"]["GONE"] and "SPY" in data["errors"]
+    assert "GONE is valued at its trade price: unknown ticker" in data["trade_price_note"] and "SPY" in data["errors"]
     assert data["last_price_date"] == "2020-06-30"
 
 

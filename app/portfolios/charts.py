@@ -21,13 +21,15 @@ from app.analytics.valuation import portfolio_valuation
 from app.extensions import cache, db
 from app.models import Portfolio, Transaction
 from app.portfolios import chart_payloads
-from app.portfolios.chart_payloads import ChartRequestError
+from app.portfolios.chart_payloads import BEFORE_FIRST_PRICE, ChartRequestError
+from app.portfolios.dashboard import OUTAGE_STATES, no_price_reason
 from app.portfolios.service import trades_of
 from app.prices import market, store
 
 log = logging.getLogger(__name__)
 CACHE_SECONDS = 3600  # keys carry versions, so entries never go stale: this only returns the memory
 COLD_WAIT_SECONDS = 0.5  # a request that finds the computing slots busy waits this long, then answers 202
+SHAPE = 2  # in every key: bump it when what a cached valuation or body holds changes, so no old one is read
 
 
 class ColdWork:
@@ -88,7 +90,7 @@ def versions(portfolio, base, known, held, benchmarks, pairs):
 
     # The creation time: SQLite may give a new portfolio the id of one just deleted.
     made = portfolio.created_at.isoformat() if portfolio.created_at else ""
-    own = f"{portfolio.id}.{portfolio.data_version}.{made}:{base}:{changed(held + pairs)}"
+    own = f"{SHAPE}.{portfolio.id}.{portfolio.data_version}.{made}:{base}:{changed(held + pairs)}"
     lines = f"{base}:{','.join(benchmarks)}:{changed(benchmarks + pairs)}"
     return own, lines
 
@@ -183,7 +185,8 @@ def frames_for(inputs, own, lines, service, app, now):
         return {"waiting": f"No exchange rate yet for {pairs}, so the charts cannot be drawn in {inputs.base} yet.",
                 "fx_missing": valued["fx_missing"]}
     return {"daily": valued["daily"], "holdings_now": valued["holdings_now"], "bench": bench["lines"],
-            "drawn": bench["drawn"], "errors": bench["errors"], "last_price_date": valued["last_price_date"]}
+            "drawn": bench["drawn"], "errors": bench["errors"], "last_price_date": valued["last_price_date"],
+            "trade_priced_until": valued["trade_priced_until"], "left_out": valued["left_out"]}
 
 
 def describe(payload, service, inputs, breaker, retry_at, now):
@@ -191,10 +194,11 @@ def describe(payload, service, inputs, breaker, retry_at, now):
     quotes = service.cached_quotes(inputs.held, now, inputs.known)
     as_of = max((q.as_of for q in quotes.values() if q.as_of), default=None)
     payload["as_of"] = as_of.isoformat() + "Z" if as_of else None
-    for ticker in inputs.held:
+    say_trade_priced(payload, quotes, breaker in OUTAGE_STATES)
+    for ticker in inputs.held:  # the trade-price note names the others already
         security = inputs.known.get(ticker)
-        if security is not None and security.unknown_since is not None:
-            payload["errors"][ticker] = f"Yahoo Finance does not know {ticker}: its value uses its trade prices."
+        if security is not None and security.unknown_since is not None and ticker not in payload["trade_priced"]:
+            payload["errors"][ticker] = f"Yahoo Finance no longer knows {ticker}: its value stays at its last price."
     last = payload["last_price_date"]
     stale = [t for t, q in quotes.items() if q.status == "stale"]
     upto = f" Showing prices up to {pd.Timestamp(last):%-d %b %Y}." if last else ""
@@ -210,6 +214,22 @@ def describe(payload, service, inputs, breaker, retry_at, now):
         payload["message"] = f"No prices since {pd.Timestamp(last):%-d %b %Y}."
 
 
+def say_trade_priced(payload, quotes, unreachable):
+    """Say which values come from trade prices, and why, in the holdings table's words (the breaker's state
+    and the last try change without a new version, so this is said on every request, not cached)."""
+
+    def reason(ticker, early=True):
+        quote = quotes.get(ticker)
+        if early and quote is not None and quote.price is not None:
+            return BEFORE_FIRST_PRICE
+        return no_price_reason(quote.status if quote else "missing", quote.message if quote else None, unreachable)
+
+    payload["trade_price_note"] = chart_payloads.trade_price_note({t: reason(t) for t in payload["trade_priced"]})
+    if "allocation_left_out" in payload:
+        payload["allocation_note"] = chart_payloads.left_out_note(
+            {t: reason(t, early=False) for t in payload["allocation_left_out"]})
+
+
 def next_try_words(retry_at, now):
     """'The next try is in about 3 minutes.' (or 'Trying again now.')."""
     minutes = round((retry_at - now.replace(tzinfo=UTC)).total_seconds() / 60) if retry_at else 0
@@ -223,9 +243,10 @@ def value_portfolio(inputs, service, now):
     held = inputs.held
     history = service.read_history(held + inputs.pairs, inputs.start, now.date(), inputs.known)
     closes = history.closes
+    marketed = priced_columns(closes, held)
     try:
         valuation = portfolio_valuation(
-            inputs.trades, priced_columns(closes, held), splits=history.splits, dividends=history.dividends,
+            inputs.trades, marketed, splits=history.splits, dividends=history.dividends,
             currencies={t: inputs.currencies[t] for t in held}, fx=priced_columns(closes, inputs.pairs),
             base_currency=inputs.base,
         )
@@ -234,8 +255,24 @@ def value_portfolio(inputs, service, now):
     priced = closes[held].dropna(how="all") if held else closes
     last = priced.index.max() if len(priced) else None
     holdings_now = valuation.holdings.iloc[-1] if len(valuation.holdings) else pd.Series(dtype=float)
-    return {"daily": valuation.daily, "holdings_now": holdings_now,
+    until = trade_priced_until(valuation, marketed)
+    shares_now = valuation.quantities.iloc[-1] if len(valuation.quantities) else pd.Series(dtype=float)
+    never = [t for t in until if marketed is None or t not in marketed.columns]
+    return {"daily": valuation.daily, "holdings_now": holdings_now, "trade_priced_until": until,
+            "left_out": [t for t in never if shares_now.get(t, 0.0) != 0.0],
             "last_price_date": last.strftime("%Y-%m-%d") if last is not None and not pd.isna(last) else None}
+
+
+def trade_priced_until(valuation, marketed):
+    """The last day each ticker of `valuation.unpriced` was held before its first market price (or ever)."""
+    until = {}
+    for ticker in valuation.unpriced:
+        first = marketed[ticker].first_valid_index() if marketed is not None and ticker in marketed else None
+        held = valuation.quantities[ticker] != 0.0
+        days = held.index[held & (held.index < first)] if first is not None else held.index[held]
+        if len(days):
+            until[ticker] = days[-1]
+    return until
 
 
 def benchmark_lines(inputs, service, now):
@@ -281,8 +318,9 @@ def ticker_currencies(tickers, trades, base, known):
             for t in tickers}
 
 
-EMPTY = {"chart": {"dates": [], "value": [], "net_invested": [], "growth": {}, "benchmarks": {}, "allocation": []},
-         "performance": {"table": None, "shadow": {}}}
+EMPTY = {"chart": {"dates": [], "value": [], "net_invested": [], "growth": {}, "benchmarks": {}, "allocation": [],
+                   "allocation_left_out": [], "allocation_note": None, "trade_priced": [], "trade_price_note": None},
+         "performance": {"table": None, "shadow": {}, "trade_priced": [], "trade_price_note": None}}
 
 
 def checked_range(range_code):
@@ -297,14 +335,16 @@ def chart_data(portfolio, benchmarks, range_code, service, app):
     """The dashboard's chart JSON for a range, and its status code (202 while prices are being fetched)."""
     code = checked_range(range_code)
     return answer(portfolio, benchmarks, "chart", code, lambda f: chart_payloads.chart_series(
-        f["daily"], f["holdings_now"], f["bench"], f["drawn"], code), service, app)
+        f["daily"], f["holdings_now"], f["bench"], f["drawn"], code, f["trade_priced_until"], f["left_out"]),
+        service, app)
 
 
 def performance_data(portfolio, benchmarks, range_code, service, app, risk_free):
     """Compare's metrics and shadow portfolios for a range, and its status code."""
     code = checked_range(range_code)
     return answer(portfolio, benchmarks, "performance", code, lambda f: chart_payloads.performance(
-        f["daily"], f["bench"], f["drawn"], code, risk_free, priced=f["last_price_date"] is not None), service, app)
+        f["daily"], f["bench"], f["drawn"], code, risk_free, priced=f["last_price_date"] is not None,
+        trade_priced_until=f["trade_priced_until"]), service, app)
 
 
 def refill(tickers, service, app, budget_seconds):

@@ -97,6 +97,24 @@ class Dashboard:
         return self.priced == len(self.rows)
 
     @property
+    def missing_words(self):
+        """Why the unpriced holdings have no price, for the status line: 'Yahoo Finance does not know MSFT …'."""
+        by_reason = {}
+        for row in self.rows:
+            if row.ticker in self.missing:
+                by_reason.setdefault(row.reason, []).append(row.ticker)
+        unknown, failed = by_reason.pop(UNKNOWN_TICKER, []), by_reason.pop(LAST_TRY_FAILED, [])
+        fetching = [t for tickers in by_reason.values() for t in tickers]
+        parts = [f"Yahoo Finance does not know {', '.join(unknown)} (check the symbol)"] if unknown else []
+        if failed:
+            parts.append(f"the last try failed for {', '.join(failed)}")
+        if fetching and parts:
+            parts.append(f"{', '.join(fetching)} {'is' if len(fetching) == 1 else 'are'} being fetched")
+        elif fetching:
+            parts.append("it is being fetched" if len(fetching) == 1 else "they are being fetched")
+        return "; ".join(parts) + "."
+
+    @property
     def unrealized_gain(self):
         """Value minus cost of the priced holdings, in the base currency; None when none is priced."""
         return None if self.total_value is None else self.total_value - self.priced_cost
@@ -299,13 +317,19 @@ def _row(ticker, holding, quote_currency, quotes, security, board, now):
 
 def missing_reason(row, board):
     """Why a holding has no price, in words, and since when (ISO) where that is known."""
-    if row.status == "unknown":
-        return UNKNOWN_TICKER, None
-    if board.unreachable:
-        return UNREACHABLE, board.breaker_since
-    if row.message:
-        return LAST_TRY_FAILED, None
-    return NO_PRICE_YET, None
+    reason = no_price_reason(row.status, row.message, board.unreachable)
+    return reason, board.breaker_since if reason == UNREACHABLE else None
+
+
+def no_price_reason(status, message, unreachable):
+    """Why a ticker has no price, in the holdings table's words (the charts say the same)."""
+    if status == "unknown":
+        return UNKNOWN_TICKER
+    if unreachable:
+        return UNREACHABLE
+    if message:
+        return LAST_TRY_FAILED
+    return NO_PRICE_YET
 
 
 def fx_rate(currency, base_iso, quotes):

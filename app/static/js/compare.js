@@ -32,6 +32,7 @@
   var CORRELATION = "How closely the portfolio and the ETF move together, from −1 (opposite) to 1 (in step).";
   var NOT_ENOUGH = "not enough price history";
   var NO_PRICES = "no prices yet";
+  var PARTLY = "partly on trade prices";
 
   function signedPct(v) { return v === null || v === undefined ? "—" : (v > 0 ? "+" : "") + (v * 100).toFixed(2) + "%"; }
   function plainPct(v) { return v === null || v === undefined ? "—" : (v * 100).toFixed(2) + "%"; }
@@ -85,7 +86,8 @@
       return "<td class='num muted' data-col='" + esc(column.name) + "' title='" + esc(why) + "'>—</td>";
     }
     var klass = row[2] === signedPct ? " " + cls(value) : "";
-    return "<td class='num" + klass + "' data-col='" + esc(column.name) + "'>" + row[2](value) + "</td>";
+    var title = column.partly ? " title='" + esc(column.partly) + "'" : "";
+    return "<td class='num" + klass + "' data-col='" + esc(column.name) + "'" + title + ">" + row[2](value) + "</td>";
   }
 
   // Until the server says so itself: a portfolio with no market price at all is valued on its trade
@@ -101,8 +103,10 @@
   function table(perf) {
     markTradePricesOnly(perf);
     var cols = columns(perf);
+    // Figures from a portfolio partly valued on trade prices carry that label; the benchmarks' do not.
+    cols[0].partly = (perf.trade_priced || []).length ? perf.trade_price_note || PARTLY : "";
     document.querySelector("#metrics thead tr").innerHTML = "<th>Metric</th>" + cols.map(function (c) {
-      var aside = c.row.insufficient ? NOT_ENOUGH : (c.row.unpriced ? NO_PRICES : "");
+      var aside = c.row.insufficient ? NOT_ENOUGH : (c.row.unpriced ? NO_PRICES : (c.partly ? PARTLY : ""));
       return "<th class='num'>" + esc(c.name) + (aside ? "<br><span class='small muted aside'>" + aside + "</span>" : "") + "</th>";
     }).join("");
     document.querySelector("#metrics tbody").innerHTML = ROWS.map(function (row) {
@@ -114,6 +118,7 @@
     cols.forEach(function (c) {
       if (c.row.insufficient) { note(c.name + ": " + NOT_ENOUGH + (c.row.reason ? " (" + c.row.reason + ")" : "") + ".", false); }
       if (c.row.note) { note(c.row.note, false); }
+      if (c.partly) { note(c.name + ": " + c.partly, false); }
     });
     F.ordered(Object.keys(perf.errors || {}), root.dataset.benchmarks).forEach(function (t) { note(t + ": " + perf.errors[t], true); });
   }
@@ -160,7 +165,8 @@
       return;
     }
     document.getElementById("growth-note").textContent = chart.last_price_date === null ?
-      "The portfolio's line is drawn from its trade prices only: there are no market prices for it yet." : "";
+      "The portfolio's line is drawn from its trade prices only: there are no market prices for it yet." :
+      (chart.trade_price_note || "");
     var palette = F.colors();
     var keys = ["portfolio"].concat(F.ordered(Object.keys(g).filter(function (k) { return k !== "portfolio"; }), root.dataset.benchmarks));
     draw("growth", { type: "line", data: { datasets: keys.map(function (k, i) {
@@ -190,7 +196,8 @@
     ] }, options: F.lineOptions(data.dates, F.moneyTicks(currency), money) });
     var diff = data.difference[data.difference.length - 1];
     diffLine.textContent = diff === null || diff === undefined ? "" :
-      (diff >= 0 ? "Your portfolio is ahead by " : "The ETF would be ahead by ") + money(Math.abs(diff)) + ".";
+      (diff >= 0 ? "Your portfolio is ahead by " : "The ETF would be ahead by ") + money(Math.abs(diff)) + "." +
+      ((perf.trade_priced || []).length && perf.trade_price_note ? " " + perf.trade_price_note : "");
   }
 
   function waitAll(text) {

@@ -40,8 +40,20 @@
     if (charts[name]) { charts[name].destroy(); delete charts[name]; }
   }
 
+  // Values drawn from trade prices say so under the value and performance charts; the allocation, like the
+  // holdings table, leaves out what has no market price and says which.
+  function priceNotes(data) {
+    var tradeOnly = data.last_price_date === null && data.dates && data.dates.length;
+    var words = tradeOnly ? "Drawn from the trade prices only: there are no market prices for this portfolio yet." :
+      (data.trade_price_note || "");
+    document.getElementById("value-note").textContent = words;
+    document.getElementById("performance-note").textContent = words;
+    document.getElementById("allocation-note").textContent = data.allocation_note || "";
+  }
+
   function render(data) {
     var palette = F.colors();
+    priceNotes(data);
     if (!data.dates || !data.dates.length) {
       NAMES.forEach(forget);
       tell(F.sentence({ code: 200, body: data }) || "No prices for this range yet.", false, false);
@@ -81,9 +93,6 @@
       forget("allocation");
       boxes.say("allocation", "No holding has a value to show yet.", false);
     }
-    var valueNote = document.getElementById("value-note");
-    valueNote.textContent = data.last_price_date === null && data.dates.length ?
-      "Drawn from the trade prices only: there are no market prices for this portfolio yet." : "";
     notes.textContent = "";
     F.ordered(Object.keys(data.benchmarks || {}), root.dataset.benchmarks).forEach(function (t) {
       if (data.benchmarks[t].note) { addNote(data.benchmarks[t].note, false); }
