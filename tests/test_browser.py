@@ -19,8 +19,10 @@ from app.extensions import db
 from app.models import Portfolio, Transaction
 from app.portfolios.sample import seed_sample
 from app.prices import get_price_service
+from app.prices.demo import ANCHORS
 from tests.conftest import RunnerThread
 from tests.parts import chromium_path
+from tests.yahoo_stub import Symbol
 
 pytestmark = [pytest.mark.once, pytest.mark.browser]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -162,6 +164,8 @@ def visit_everything(browser, base, ids, scenario, every_page=True):
     for viewport in VIEWPORTS:
         for scheme in SCHEMES:
             visit = Visit(browser, base, viewport, scheme, scenario)
+            if every_page:
+                visit.open("/signup", "signup")
             visit.sign_in()
             p, e, t = ids["portfolio"], ids["empty"], ids["transaction"]
             visit.open("/portfolios", "portfolios")
@@ -178,6 +182,8 @@ def visit_everything(browser, base, ids, scenario, every_page=True):
                 visit.open(f"/portfolios/{e}/compare", "compare-empty")
                 visit.open(f"/portfolios/{p}/transactions", "transactions")
                 visit.open(f"/portfolios/{p}/transactions/{t}/edit", "transaction-edit")
+                visit.open(f"/portfolios/{p}/transactions/new", "transaction-new")
+                visit.open("/account", "account")
                 visit.open(f"/portfolios/{p}/import", "import")
                 visit.open(f"/portfolios/{p}/settings", "settings")
             visit.close()
@@ -212,11 +218,23 @@ def test_every_page_with_demo_prices(app_factory, browser):
         assert "unrealized gain" in texts and "total return" in texts and "—" not in texts
 
 
+def test_every_page_with_yahoo_answering_the_runner_fetching_what_pages_ask(app_factory, browser, yahoo):
+    tickers = sorted(set(ANCHORS) | {"SPY", "QQQ", "VTI"})
+    yahoo.add(*(Symbol(t) for t in tickers))
+    app = app_factory(PRICE_SOURCE="yahoo", WTF_CSRF_ENABLED=True)
+    ids = seed(app, warm=False)  # nothing fetched: the first dashboard asks, the runner fetches within seconds
+    with live(app) as base:
+        seen = visit_everything(browser, base, ids, "yahoo")
+    for texts in seen.values():
+        assert "—" not in texts and "$0.00" not in texts.split("Day change")[0], texts  # every holding priced
+    assert {t: len(yahoo.requests_for(t)) for t in tickers} == dict.fromkeys(tickers, 1)  # each fetched once
+
+
 def test_every_page_with_yahoo_unreachable(app_factory, browser, no_network):
     app = app_factory(PRICE_SOURCE="yahoo", WTF_CSRF_ENABLED=True)
     ids = seed(app, warm=False)
     with live(app) as base:
-        seen = visit_everything(browser, base, ids, "missing", every_page=False)
+        seen = visit_everything(browser, base, ids, "missing")
         visit = Visit(browser, base, "desktop", "light", "missing")
         visit.sign_in()
         page = visit.open(f"/portfolios/{ids['portfolio']}", "dashboard")

@@ -86,7 +86,7 @@ def test_the_operations_page_draws_a_week_of_history(app_factory, chromium):
         seed_sample(EMAIL, PASSWORD)  # the sample user is an admin
     week_of_history(app)
     with live(app) as base:
-        for viewport, scheme in (("desktop", "light"), ("phone", "dark")):
+        for viewport, scheme in (("desktop", "light"), ("desktop", "dark"), ("phone", "light"), ("phone", "dark")):
             visit = Visit(chromium, base, viewport, scheme, "ops")
             visit.sign_in()
             page = open_ops(visit, "1h")
