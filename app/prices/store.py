@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 from sqlalchemy import BigInteger, Date, DateTime, Float, and_, bindparam, cast, func, literal, or_, select
-from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -180,13 +180,13 @@ def _bar_arrays_postgres(columns, start, end):
     """Per ticker, its days (since 1970), closes and adjusted closes as three PostgreSQL arrays: one row each.
 
     Ten times less CPU than a row per bar (0.23 -> 0.02 s for 33 tickers over five years): the cold
-    computation of a portfolio's charts is mostly this read.
+    computation of a portfolio's charts is mostly this read. The arrays come in no particular order (the
+    grid places each value by its day) but aligned, as one aggregation feeds each row to all three: sorting
+    them took the server 35 ms instead of 23 for 35 tickers over five years.
     """
     day = PriceBar.date - EPOCH
     query = (
-        select(PriceBar.ticker, func.array_agg(aggregate_order_by(day, PriceBar.date)),
-               func.array_agg(aggregate_order_by(PriceBar.close, PriceBar.date)),
-               func.array_agg(aggregate_order_by(PriceBar.adj_close, PriceBar.date)))
+        select(PriceBar.ticker, func.array_agg(day), func.array_agg(PriceBar.close), func.array_agg(PriceBar.adj_close))
         .where(PriceBar.ticker.in_(columns), PriceBar.date >= start, PriceBar.date <= end)
         .group_by(PriceBar.ticker)
     )
