@@ -150,3 +150,21 @@ def test_choosing_another_type_column_asks_again_what_its_values_mean(client, si
     assert (again["role_type"], again["order"]) == (["4"], ["dmy"])  # the person's choices are kept
     assert list(type_fields(page))[:2] == ["Apple Inc.", "Cloudflare"]  # the new column's values, asked anew
     assert ImportBatch.query.one().format == ""
+
+
+def test_a_file_read_as_a_snapshot_can_be_read_as_purchases_on_the_mapping_step(client, signed_in):
+    """`date,symbol,quantity,price` is Wealthfolio's holdings file and also a plain list of buys: the two cannot be
+    told apart, so the preview of the snapshot offers the mapping step, where the same file reads as buys."""
+    portfolio = make_portfolio(signed_in)
+    text = "date,symbol,quantity,price,currency\n2024-01-02,AAPL,10,180,USD\n2024-03-01,AAPL,5,175,USD\n"
+    preview = upload(client, portfolio.id, text, "buys.csv").get_data(as_text=True)
+    assert "1 to add" in preview and "latest date" in preview  # read as a snapshot: AAPL 5
+    link = BeautifulSoup(preview, "html.parser").find("a", string=lambda t: t and "choose the columns yourself" in t)
+    page = client.get(link["href"])
+    assert page.status_code == 200
+    fields = mapping_fields(page.get_data(as_text=True))
+    action = fields.pop(ACTION)[0]
+    mapped = client.post(action, data={**fields, "submit": "Preview the import"}).get_data(as_text=True)
+    assert "Read as <strong>your column mapping</strong>" in mapped and "2 to add" in mapped
+    assert confirm(client, portfolio.id, confirm_fields(mapped)).status_code == 302
+    assert held(portfolio.id) == {"AAPL": 15}

@@ -78,7 +78,7 @@ class Positions(Format):
         if dropped:
             notes.append(f"This file holds positions on several dates: for each ticker the quantity on its latest "
                          f"date is kept, as one buy on that date ({dropped} earlier line{'s' * (dropped != 1)} "
-                         "left out).")
+                         "left out). If its lines are purchases instead, choose the columns yourself (link above).")
         elif dates:
             notes.append("Each position becomes one buy on its date at its cost.")
         return rows
