@@ -1,6 +1,7 @@
 """Fixtures: app, client, runner, auth, and the database the suite runs on (SQLite or PostgreSQL)."""
 
 import os
+import socket
 import tempfile
 import uuid
 
@@ -18,7 +19,7 @@ from sqlalchemy.engine import make_url
 from app import create_app
 from app.extensions import db
 from app.models import Portfolio, Transaction, User
-from tests.parts import postgres_url
+from tests.parts import CHROMIUM_FLAGS, chromium_path, postgres_url
 from tests.yahoo_stub import YahooStub
 
 BACKEND = os.environ.get("TEST_DB", "sqlite")
@@ -223,3 +224,32 @@ class RunnerThread:
         self.stopped.set()
         self.thread.join(timeout=30)
         self.runner.stop()
+
+
+@pytest.fixture
+def browser():
+    """Debian's Chromium under Playwright (fails in CI, skips elsewhere, when it is not installed)."""
+    executable = chromium_path()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def admin(app, auth):
+    """A signed-in admin."""
+    user = make_user()
+    user.is_admin = True
+    db.session.commit()
+    auth.login()
+    return user
+
+
+def closed_port():
+    """A local port nothing listens on: connecting to it is refused at once."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -57,6 +57,10 @@ def redis_url():
     return url
 
 
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                  "--disable-background-networking", "--disable-component-update"]
+
+
 def chromium_path():
     """Return Debian's Chromium, failing or skipping when it is not installed."""
     path = "/usr/bin/chromium"

@@ -21,13 +21,10 @@ from app.portfolios.sample import seed_sample
 from app.prices import get_price_service
 from app.prices.demo import ANCHORS
 from tests.conftest import RunnerThread
-from tests.parts import chromium_path
 from tests.yahoo_stub import Symbol
 
 pytestmark = [pytest.mark.once, pytest.mark.browser]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                  "--disable-background-networking", "--disable-component-update"]
 VIEWPORTS = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 SCHEMES = ("light", "dark")
 SPINNER_DEADLINE_MS = 10_000
@@ -85,17 +82,6 @@ def seed(app, warm):
             get_price_service(app).warm(tickers)
         db.session.remove()
     return ids
-
-
-@pytest.fixture
-def browser():
-    executable = chromium_path()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        yield instance
-        instance.close()
 
 
 class Visit:

@@ -8,7 +8,7 @@ from werkzeug.serving import make_server
 
 from app.extensions import db
 from tests.conftest import make_portfolio, make_user
-from tests.test_browser import ARTIFACTS, browser  # noqa: F401 - the fixture
+from tests.test_browser import ARTIFACTS
 
 pytestmark = [pytest.mark.once, pytest.mark.browser]
 FRENCH = Path(__file__).parent / "fixtures" / "imports" / "broker-fr.csv"

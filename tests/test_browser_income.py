@@ -7,7 +7,7 @@ import pytest
 
 from app.prices import get_price_service
 from app.prices.profiles import refresh_profiles
-from tests.test_browser import SCHEMES, VIEWPORTS, Visit, browser, live, seed  # noqa: F401 - browser is a fixture
+from tests.test_browser import SCHEMES, VIEWPORTS, Visit, live, seed
 
 pytestmark = [pytest.mark.once, pytest.mark.browser]
 

@@ -9,10 +9,8 @@ import pytest
 from app.models import utcnow
 from app.portfolios.sample import seed_sample
 from tests.ops_samples import runner, web
-from tests.parts import chromium_path
 from tests.test_browser import (
     ARTIFACTS,
-    CHROMIUM_FLAGS,
     EMAIL,
     PASSWORD,
     SETTLED,
@@ -30,17 +28,6 @@ DRAWN = """() => ['hit-rate', 'p95', 'yahoo', 'memory'].map((name) => {
   const box = document.querySelector('.placeholder[data-for="' + name + '"]');
   return [name, !!chart && chart.data.datasets.length > 0, box.hidden ? '' : box.textContent.trim()];
 })"""
-
-
-@pytest.fixture
-def chromium():
-    executable = chromium_path()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        yield instance
-        instance.close()
 
 
 def week_of_history(app):
@@ -80,14 +67,14 @@ def open_ops(visit, name, range_code=None):
     return page
 
 
-def test_the_operations_page_draws_a_week_of_history(app_factory, chromium):
+def test_the_operations_page_draws_a_week_of_history(app_factory, browser):
     app = app_factory(PRICE_SOURCE="demo", WTF_CSRF_ENABLED=True)
     with app.app_context():
         seed_sample(EMAIL, PASSWORD)  # the sample user is an admin
     week_of_history(app)
     with live(app) as base:
         for viewport, scheme in (("desktop", "light"), ("desktop", "dark"), ("phone", "light"), ("phone", "dark")):
-            visit = Visit(chromium, base, viewport, scheme, "ops")
+            visit = Visit(browser, base, viewport, scheme, "ops")
             visit.sign_in()
             page = open_ops(visit, "1h")
             headline = page.locator("#ops-headline .headline").inner_text()

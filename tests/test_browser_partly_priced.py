@@ -10,7 +10,7 @@ import pytest
 from app.extensions import db
 from app.prices import get_price_service
 from tests.conftest import make_portfolio, make_user
-from tests.test_browser import EMAIL, PASSWORD, VIEWPORTS, Visit, browser, live, no_zero_total_while_unpriced  # noqa: F401
+from tests.test_browser import EMAIL, PASSWORD, VIEWPORTS, Visit, live, no_zero_total_while_unpriced
 from tests.yahoo_stub import Symbol
 
 pytestmark = [pytest.mark.once, pytest.mark.browser]

@@ -1,35 +1,17 @@
 """/readyz names the part that is away, /metrics is Prometheus text for the token only, the operations page and
 `flask ops report` say every headline in words."""
 
-import socket
 
 import pytest
 import time_machine
 from prometheus_client.parser import text_string_to_metric_families
 
 from app import create_app
-from app.extensions import db
-from tests.conftest import make_config, make_user
+from tests.conftest import closed_port, make_config, make_user
 from tests.ops_samples import ALERTS, OPEN, minute, runner, web, writers
 from tests.parts import redis_url
 
 TOKEN = "scrape-me-0123456789"
-
-
-def closed_port():
-    """A local port nothing listens on: connecting to it is refused at once."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def admin(app, auth):
-    user = make_user()
-    user.is_admin = True
-    db.session.commit()
-    auth.login()
-    return user
 
 
 def test_readyz_is_200_when_the_database_answers(client):

@@ -20,15 +20,6 @@ from tests.ops_samples import HOST, OPEN, minute, runner, web
 EVENING = OPEN.replace(hour=23)  # the market closed: the runner only warms up once
 
 
-@pytest.fixture
-def admin(app, auth):
-    user = make_user()
-    user.is_admin = True
-    db.session.commit()
-    auth.login()
-    return user
-
-
 def test_quantiles_of_merged_histograms_are_those_of_all_the_latencies():
     one, two = Histogram(), Histogram()
     for ms in range(1, 951):

@@ -11,16 +11,10 @@ import time_machine
 
 from app.extensions import db
 from app.prices import get_price_service
-from tests.conftest import make_portfolio, make_user, run_price_runner
+from tests.conftest import closed_port, make_portfolio, make_user, run_price_runner
 from tests.yahoo_stub import Symbol
 
 EVENING = datetime(2026, 11, 17, 23, 0)
-
-
-def closed_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]  # nothing listens once the socket is closed
 
 
 @pytest.fixture
