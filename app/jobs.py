@@ -33,7 +33,6 @@ ADVISORY_KEY = 7_406_111_001  # any fixed 64-bit number, the same in every proce
 TICK_SECONDS = 2  # how soon the runner sees a ticker a page asked for
 LEASE_RETRY_SECONDS = 10  # how often a process that is not the runner tries to become it
 FIRST_RUN_DELAY = 5  # seconds after start-up: never delay binding $PORT
-REFILL_SECONDS = 20  # time the runner may spend after a warm-up computing the charts it made stale, ahead of visitors
 BATCH_SECONDS = 5  # a scheduled warm-up goes in batches this long at the request cap, wanted tickers between
 # Failures that say nothing about the ticker: it stays wanted and is asked for again once Yahoo answers.
 RETRY_KINDS = sources.OUTAGE_KINDS | {sources.BREAKER_OPEN}
@@ -165,7 +164,7 @@ def run_cycle(app, stopping=None, force=False, now=None):
     service.stats.runner_seen(now, f"{socket.gethostname()}:{os.getpid()}")
     isin.resolve_pending_isins()  # imported ISINs to Yahoo symbols first, so that what follows fetches the symbols
     report = CycleReport(wanted=take_wanted(service))
-    report.profiles = profiles.refresh_profiles(service, app.config.get("PROFILE_BATCH", profiles.DEFAULT_BATCH), now)
+    report.profiles = profiles.refresh_profiles(service, app.config["PROFILE_BATCH"], now)
     last = service.stats.get("last_scheduled_warm")
     if not force and not market.warmup_due(now, datetime.fromisoformat(last) if last else None):
         return report
@@ -185,7 +184,7 @@ def run_cycle(app, stopping=None, force=False, now=None):
     service.stats.put("last_scheduled_warm", now.isoformat())
     report.completed = True
     changed = {t for part in report.scheduled for t in part.changed}
-    report.refilled = charts.refill(changed, service, app, app.config.get("CHART_REFILL_SECONDS", REFILL_SECONDS))
+    report.refilled = charts.refill(changed, service, app, app.config["CHART_REFILL_SECONDS"])
     if report.refilled:
         log.info("charts of %d portfolios computed ahead after the warm-up", report.refilled)
     return report

@@ -7,14 +7,12 @@ import pandas as pd
 
 from app.ops.web_meter import FAMILIES
 from app.prices import market
+from app.prices.breaker import OUTAGE_STATES
 
-CALENDAR_TICKER = "SPY"  # the warm-up follows New York's trading hours
-OUTAGE = ("open", "half-open")
 HEALTHY = "Healthy"
 # Order of the headline when several lines are crossed: no prices at all first, a slow cache last.
 PRIORITY = ("runner_silent", "breaker_open", "warmup_missed", "wanted_age", "error_rate", "page_p95", "memory",
             "hit_rate")
-RUNNER_ALERTS = ("breaker_open", "warmup_missed", "wanted_age", "hit_rate")  # read from the runner's sample
 
 
 @dataclass
@@ -105,7 +103,7 @@ def breaker_open(data, settings, now):
     limit = settings["ALERT_BREAKER_OPEN_MINUTES"]
     breaker = data.get("breaker") or {}
     since = breaker.get("since")
-    if breaker.get("state") not in OUTAGE or not since:
+    if breaker.get("state") not in OUTAGE_STATES or not since:
         return Condition("breaker_open", False, "Yahoo answers (the breaker is closed)", 0, limit)
     minutes = (now - moment(since)).total_seconds() / 60
     breached, when = minutes >= limit, clock(since, now)
@@ -118,9 +116,9 @@ def warmup_missed(data, settings, now):
     """While the market is open, no scheduled warm-up has brought prices for this many cycles."""
     cycles = settings["ALERT_WARMUP_MISSED_CYCLES"]
     cycle = data.get("warm_cycle_seconds") or 300
-    if not market.is_open(CALENDAR_TICKER, now):
+    if not market.is_open(market.WARMUP_TICKER, now):
         return Condition("warmup_missed", False, "The market is closed", 0, cycles)
-    calendar = market.calendar(market.calendar_code(CALENDAR_TICKER))
+    calendar = market.calendar(market.calendar_code(market.WARMUP_TICKER))
     stamp = pd.Timestamp(now).tz_localize("UTC")
     opened = moment(calendar.session_open(calendar.minute_to_session(stamp)))
     good = data.get("last_good_warmup")

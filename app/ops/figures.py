@@ -63,11 +63,12 @@ class RouteFigures:
     def as_dict(self):
         """A JSON-ready form."""
         return {"name": self.name, "family": self.family, "requests": self.requests, "errors": self.errors,
-                "p50_ms": _round(self.p50_ms), "p95_ms": _round(self.p95_ms), "per_minute": round(self.per_minute, 1),
-                "error_rate": self.error_rate}
+                "p50_ms": round_or_none(self.p50_ms), "p95_ms": round_or_none(self.p95_ms),
+                "per_minute": round(self.per_minute, 1), "error_rate": self.error_rate}
 
 
-def _round(value):
+def round_or_none(value):
+    """A figure rounded to a whole number, or None when there is none."""
     return None if value is None else round(value)
 
 

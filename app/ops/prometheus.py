@@ -1,7 +1,7 @@
 """The same figures in Prometheus's text exposition format (version 0.0.4), for a scraper or a log drain."""
 
-from app.ops.conditions import OUTAGE
 from app.ops.web_meter import FAMILIES
+from app.prices.breaker import OUTAGE_STATES
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -52,7 +52,7 @@ def exposition(summary, active, now):
                 for q in ("0.5", "0.95")])
     breaker = (runner.get("breaker") or {}).get("state")
     out.family("folio_breaker_open", "gauge", "1 while the circuit breaker in front of Yahoo is open or half-open.",
-               [({}, None if breaker is None else int(breaker in OUTAGE))])
+               [({}, None if breaker is None else int(breaker in OUTAGE_STATES))])
     out.family("folio_tickers", "gauge", "Tickers kept by the warm-up, by the state of their price.",
                [({"state": s}, n) for s, n in sorted((runner.get("tickers") or {}).items())])
     wanted = runner.get("wanted") or {}

@@ -13,12 +13,12 @@ from app.ops import alerts, history, state
 from app.ops.histogram import Histogram
 from app.ops.memory import memory_figures, process_id
 from app.prices import get_price_service, sources
+from app.prices.breaker import OUTAGE_STATES
 from app.prices.stats import COUNTERS
 
 log = logging.getLogger(__name__)
 
 FAILURE_KINDS = sorted(sources.OUTAGE_KINDS | {sources.UNKNOWN, sources.NO_DATA, sources.BREAKER_OPEN})
-OUTAGE = ("open", "half-open")
 GOOD_WARMUP_KEY = "ops:last_good_warmup"  # the end of the last scheduled warm-up that brought or kept prices
 OUTAGE_KEY = "ops:outage_since"  # since when the breaker has not been closed
 GAP = timedelta(hours=1)  # counts over a longer silence of the runner are not put in one minute
@@ -102,7 +102,7 @@ def counts_since(previous, totals, now):
 
 def outage_since(breaker_state, entry, now):
     """Since when the breaker has been open or half-open without closing in between (ISO), or None while closed."""
-    if breaker_state not in OUTAGE:
+    if breaker_state not in OUTAGE_STATES:
         cache.delete(OUTAGE_KEY)
         return None
     since = cache.get(OUTAGE_KEY)

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from app.ops import history
-from app.ops.figures import Figures, memory_walk
+from app.ops.figures import Figures, memory_walk, round_or_none
 from app.ops.summary import stale_after
 from app.ops.web_meter import FAMILIES
 
@@ -57,18 +57,14 @@ def history_series(settings, range_code, end):
         "start": _epoch_ms(first), "end": _epoch_ms(end), "limit_mb": settings["DYNO_MEMORY_MB"],
         "times": [_epoch_ms(first + i * step) for i in range(count)],
         "hit_rate": per(lambda b: None if b.hit_rate is None else round(b.hit_rate, 4)),
-        "p95_ms": {f: per(lambda b, f=f: _round(b.families[f].p95_ms)) for f in FAMILIES},
+        "p95_ms": {f: per(lambda b, f=f: round_or_none(b.families[f].p95_ms)) for f in FAMILIES},
         "requests_per_minute": {f: per(lambda b, f=f: round(b.families[f].per_minute, 2)) for f in FAMILIES},
         "error_rate": per(lambda b: b.error_rate),
         "yahoo_requests": per(lambda b: b.counts["http_requests"] if b.samples else None),
         "yahoo_failures": per(lambda b: b.failed_fetches if b.samples else None),
-        "fetch_p95_ms": per(lambda b: _round(b.fetch_latency.quantile(0.95))),
+        "fetch_p95_ms": per(lambda b: round_or_none(b.fetch_latency.quantile(0.95))),
         "memory_mb": memory,
         "routes": [r.as_dict() for r in whole.slowest_routes()],
         "totals": {"requests": whole.requests, "errors": whole.errors, "hit_rate": whole.hit_rate,
                    "yahoo_requests": whole.counts["http_requests"], "failures": whole.failures},
     }
-
-
-def _round(value):
-    return None if value is None else round(value)

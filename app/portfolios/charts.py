@@ -22,9 +22,10 @@ from app.extensions import cache, db
 from app.models import Portfolio, Transaction
 from app.portfolios import chart_payloads
 from app.portfolios.chart_payloads import BEFORE_FIRST_PRICE, ChartRequestError
-from app.portfolios.dashboard import OUTAGE_STATES, no_price_reason
+from app.portfolios.dashboard import no_price_reason
 from app.portfolios.service import trades_of
 from app.prices import market, store
+from app.prices.breaker import OUTAGE_STATES
 
 log = logging.getLogger(__name__)
 CACHE_SECONDS = 3600  # keys carry versions, so entries never go stale: this only returns the memory

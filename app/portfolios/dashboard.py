@@ -11,12 +11,12 @@ from app.analytics.fx import currency_unit, pair_ticker
 from app.analytics.holdings import Trade, compute_holdings_leniently
 from app.portfolios.service import trades_by_portfolio
 from app.prices import market, store
+from app.prices.breaker import OUTAGE_STATES
 
 NO_PRICE_YET = "no price yet"
 UNKNOWN_TICKER = "unknown ticker"
 UNREACHABLE = "Yahoo unreachable"
 LAST_TRY_FAILED = "last try failed"
-OUTAGE_STATES = ("open", "half-open")  # the breaker has stopped asking Yahoo, or lets one trial through
 
 
 @dataclass

@@ -66,7 +66,7 @@ def income_report(portfolio, price_service, now=None, every_payment=False):
         return {**payload, "status": "warming",
                 "message": f"No exchange rate yet for {', '.join(exc.pairs)}: the income appears once it is fetched."}
     board = build_dashboard(portfolio, price_service, now)
-    quotes = price_service.cached_quotes(pairs, now) if pairs else {}
+    quotes = price_service.cached_quotes(pairs, now, count=False) if pairs else {}  # the board counted them
     held = {row.ticker: row for row in board.rows}
     history = per_share_history(events, dividends[dividends["ticker"].isin(list(held))], currencies)
     codes = set(history["currency"].dropna()) | set(currencies.values())

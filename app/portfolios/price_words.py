@@ -5,11 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 
-from app.portfolios.dashboard import OUTAGE_STATES
 from app.prices import market
-from app.prices.breaker import next_try
-
-CALENDAR_TICKER = "SPY"  # the warm-up follows New York's trading hours
+from app.prices.breaker import OUTAGE_STATES, next_try
 
 
 @dataclass
@@ -35,13 +32,13 @@ def iso_utc(value):
 
 def next_update(snapshot, now):
     """When the next warm-up should bring prices: a few minutes after the last while trading, else the next open."""
-    if market.is_open(CALENDAR_TICKER, now):
+    if market.is_open(market.WARMUP_TICKER, now):
         last = (snapshot.get("last_warm") or {}).get("at")
         if not last:
             return None
         due = datetime.fromisoformat(last).replace(tzinfo=None) + market.OPEN_INTERVAL
         return iso_utc(max(due, now + timedelta(minutes=1)))
-    calendar = market.calendar(market.calendar_code(CALENDAR_TICKER))
+    calendar = market.calendar(market.calendar_code(market.WARMUP_TICKER))
     return iso_utc(calendar.next_open(pd.Timestamp(now).tz_localize("UTC")).tz_convert("UTC").to_pydatetime())
 
 

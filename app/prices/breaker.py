@@ -8,6 +8,7 @@ import pybreaker
 log = logging.getLogger(__name__)
 
 # Five failing chunks in a row is an outage, not a blip: stop asking.
+OUTAGE_STATES = ("open", "half-open")  # the breaker has stopped asking Yahoo, or lets one trial through
 FAIL_MAX = 5
 # After a minute, let one trial call through to decide whether Yahoo is back.
 RESET_TIMEOUT = 60

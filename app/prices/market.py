@@ -8,6 +8,7 @@ import pandas as pd
 
 from app.models import utcnow  # noqa: F401 - the app's one clock, as market.utcnow for the price code
 
+WARMUP_TICKER = "SPY"  # the warm-up follows New York's trading hours
 OPEN_INTERVAL = timedelta(minutes=5)  # between warm-ups while the market is open
 CLOSED_INTERVAL = timedelta(hours=6)  # weekends and holidays: rarely
 
@@ -110,7 +111,7 @@ def _session_label(code, when):
     return _utc(when).tz_convert(calendar(code).tz).strftime("%a %H:%M")
 
 
-def warmup_due(now, last_run, ticker="SPY"):
+def warmup_due(now, last_run, ticker=WARMUP_TICKER):
     """Whether a warm-up is due: every few minutes while open, once after each close, rarely when closed."""
     if last_run is None:
         return True
